@@ -1,0 +1,1 @@
+"""Grafana dashboards and provisioning for mobility officers."""

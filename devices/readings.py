@@ -1,0 +1,47 @@
+"""Readings: what a device said, decoded and attributed to its parking or counter.
+
+Readings are the one currency between decoding (native JSON now, LoRaWAN envelopes later), the store schema and
+the live-availability fold. Times are integer nanoseconds since the epoch, UTC.
+"""
+
+from dataclasses import dataclass, field
+
+from devices.payloads import Direction, TrafficClass
+from devices.registry import DeviceKind
+
+
+@dataclass(frozen=True, slots=True)
+class OccupancyReading:
+    device_id: str
+    parking_id: str
+    device_kind: DeviceKind
+    occupied: int
+    """Bikes counted by a rack device; 0 or 1 for a slot device."""
+    ts_ns: int
+    ts_from_receipt: bool = False
+    """True when the device sent no ``ts`` and the time of receipt stands in for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PassageReading:
+    device_id: str
+    counter_id: str
+    direction: Direction
+    traffic_class: TrafficClass
+    count: int
+    interval_s: int
+    ts_ns: int
+    point_ns: int
+    """Measurement time plus a sub-millisecond offset that keeps distinct passages apart (see devices.native)."""
+    ts_from_receipt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReading:
+    device_id: str
+    ts_ns: int
+    values: dict[str, float | str] = field(default_factory=dict)
+    ts_from_receipt: bool = False
+
+
+Reading = OccupancyReading | PassageReading | StatusReading

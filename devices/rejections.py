@@ -1,0 +1,23 @@
+"""The one place that decides what a dead letter is: every reason a message can be refused for."""
+
+from enum import StrEnum
+
+
+class RejectReason(StrEnum):
+    BAD_TOPIC = "bad_topic"
+    UNKNOWN_DEVICE = "unknown_device"
+    WRONG_KIND = "wrong_kind"
+    INVALID_JSON = "invalid_json"
+    INVALID_PAYLOAD = "invalid_payload"
+    TOO_LARGE = "too_large"
+    TIMESTAMP_IN_FUTURE = "timestamp_in_future"
+
+
+class Rejected(Exception):  # noqa: N818 - it is a verdict on a message, not an error of the program
+    """A message that cannot become data. It is dead-lettered with ``reason`` and acknowledged."""
+
+    def __init__(self, reason: RejectReason, detail: str, device_id: str = "") -> None:
+        super().__init__(f"{reason.value}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.device_id = device_id

@@ -1,0 +1,1 @@
+"""The ingest: MQTT listener and write path (decode, batch, store, acknowledge)."""

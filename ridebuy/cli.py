@@ -1,0 +1,97 @@
+"""The ``ridebuy`` command line: one entry point, one sub-command per job.
+
+Every setting of :class:`ridebuy.settings.Settings` a sub-command uses is also a flag of it
+(``RIDEBUY_MQTT_URL`` is ``--mqtt-url``); a flag wins over the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from ridebuy import __version__
+from ridebuy.settings import Settings, SettingsError, load_settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+_COMMON = ("mqtt_url", "store_url", "store_token", "registry", "log_level")
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
+    group = parser.add_argument_group("settings (each also an environment variable RIDEBUY_<NAME>)")
+    for name in names:
+        field = Settings.model_fields[name]
+        default = field.default if field.default_factory is None else "(packaged Hannut sample)"
+        group.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=f"setting_{name}",
+            default=None,
+            metavar=name.upper(),
+            help=f"{field.description} [RIDEBUY_{name.upper()}, default: {default}]",
+        )
+
+
+def _settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {key.removeprefix("setting_"): value for key, value in vars(args).items() if key.startswith("setting_")}
+    return load_settings(**overrides)
+
+
+def _run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.service import run_ingest
+
+    return run_ingest(settings)
+
+
+def _run_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from simulators.cli import run_simulate
+
+    return run_simulate(args, settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ridebuy",
+        description="Smart bike parkings and counters: MQTT ingest, live availability, dashboards, simulators.",
+    )
+    parser.add_argument("--version", action="version", version=f"ridebuy {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="consume device messages from MQTT and store them")
+    _add_setting_flags(
+        ingest,
+        (*_COMMON, "client_id", "shared_group", "session_expiry_s", "receive_maximum", "batch_size",
+         "batch_interval_ms", "max_payload_bytes", "max_future_s"),
+    )
+    ingest.set_defaults(handler=_run_ingest)
+
+    simulate = commands.add_parser("simulate", help="publish realistic traffic for the devices of a registry")
+    _add_setting_flags(simulate, ("mqtt_url", "registry", "log_level"))
+    from simulators.cli import add_arguments as add_simulate_arguments
+
+    add_simulate_arguments(simulate)
+    simulate.set_defaults(handler=_run_simulate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings_from(args)
+    except SettingsError as exc:
+        print(f"ridebuy: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    handler: Handler = args.handler
+    try:
+        return handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Configuration: ``RIDEBUY_*`` environment variables, each also a command-line flag (see ridebuy.cli).
+
+A bad setting stops start-up with a sentence that names the setting and says why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from devices.registry import sample_registry_path
+
+DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
+DEFAULT_STORE_URL = "influxdb://127.0.0.1:8086/ridebuy"
+
+
+class SettingsError(ValueError):
+    """A setting is wrong; the message names it (as environment variable) and says why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RIDEBUY_", extra="ignore", frozen=True)
+
+    mqtt_url: str = Field(DEFAULT_MQTT_URL, description="MQTT broker: mqtt://[user:pass@]host:port, mqtts:// for TLS")
+    store_url: str = Field(
+        DEFAULT_STORE_URL,
+        description="influxdb://[user:pass@]host:port/db[?rp=], influxdbs:// for https, or sqlite:///path.db",
+    )
+    store_token: SecretStr | None = Field(None, description="InfluxDB token (2.x/3.x), sent as Authorization")
+    registry: Path = Field(default_factory=sample_registry_path, description="path to the registry YAML")
+    api_token: SecretStr | None = Field(None, description="admin token for /v1/admin endpoints")
+
+    client_id: str = Field("ridebuy-ingest", description="MQTT client id of the ingest (fixed: persistent session)")
+    shared_group: str | None = Field(
+        None, description="share the subscription among ingest workers ($share/<group>/...); empty: not shared"
+    )
+    session_expiry_s: Annotated[int, Field(ge=60)] = Field(
+        7 * 86_400, description="how long the broker keeps the ingest's session and queue while it is away"
+    )
+    receive_maximum: Annotated[int, Field(ge=1, le=65_535)] = Field(
+        10_000, description="unacknowledged QoS 1 messages the broker may send at once (MQTT 5 Receive Maximum)"
+    )
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] = Field(5_000, description="points per store write, at most")
+    batch_interval_ms: Annotated[int, Field(ge=1, le=60_000)] = Field(
+        200, description="longest wait before a partial batch is written"
+    )
+    max_payload_bytes: Annotated[int, Field(ge=16, le=16 * 1024 * 1024)] = Field(
+        64 * 1024, description="larger payloads are dead-lettered as too_large"
+    )
+    max_future_s: Annotated[int, Field(ge=0)] = Field(
+        300, description="measurement times further ahead than this are dead-lettered as timestamp_in_future"
+    )
+    api_host: str = Field("127.0.0.1", description="address the API listens on")
+    api_port: Annotated[int, Field(ge=0, le=65_535)] = Field(8000, description="port the API listens on")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError("must look like mqtt://host:port or mqtts://host:port")
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+        return value
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_url(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in ("influxdb", "influxdbs", "sqlite"):
+            raise ValueError("must start with influxdb://, influxdbs:// or sqlite:///")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with command-line values (not None) taking precedence."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        message = error["msg"].removeprefix("Value error, ")
+        raise SettingsError(
+            f"setting RIDEBUY_{name.upper()} (--{name.replace('_', '-')}) is invalid: {message}"
+        ) from None

@@ -1,0 +1,79 @@
+"""The store interface every backend implements (InfluxDB over the v1 HTTP API; SQLite when embedded)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ridebuy.store.points import Point
+
+
+class StoreError(Exception):
+    """Base of store errors; the message says what failed without secrets."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or is failing right now: retry later, keep the data."""
+
+
+class StoreRejected(StoreError):
+    """The store refused the points for good (e.g. a field type conflict): retrying will not help."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSnapshot:
+    """What the store last holds of a device, used to bootstrap live state and to report device health."""
+
+    device_id: str
+    occupied: int | None = None
+    occupied_ns: int | None = None
+    last_seen_ns: int | None = None
+    battery_v: float | None = None
+    battery_pct: float | None = None
+    rssi: float | None = None
+    snr: float | None = None
+    status_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityBucket:
+    start_ns: int
+    free: float | None
+    occupied: float | None
+    unknown: float | None
+    capacity: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CountBucket:
+    start_ns: int
+    direction: str
+    traffic_class: str
+    count: int | None
+    """None where the store holds no data for the bucket (a gap), never a made-up zero."""
+
+
+class Store(Protocol):
+    def ensure_ready(self) -> None:
+        """Connect and create what is missing (the database). Raise :class:`StoreUnavailable` if it cannot."""
+
+    def write(self, points: Sequence[Point]) -> None:
+        """Store points durably, all or nothing. Raise StoreUnavailable (retry) or StoreRejected (do not)."""
+
+    def ping(self) -> bool:
+        """Whether the store answers right now."""
+
+    def close(self) -> None: ...
+
+    def device_snapshots(self) -> list[DeviceSnapshot]:
+        """Last occupancy, last seen and last status values of every device that ever spoke."""
+
+    def parking_history(self, parking_id: str, start_ns: int, end_ns: int, every_s: int) -> list[AvailabilityBucket]:
+        """Availability of a parking per ``every_s`` bucket in [start, end): the mean of what was stored in the
+        bucket, carried forward from the last earlier value where the bucket holds none."""
+
+    def counter_counts(
+        self, counter_id: str, start_ns: int, end_ns: int, every_s: int, direction: str | None = None
+    ) -> list[CountBucket]:
+        """Passages per ``every_s`` bucket in [start, end) by direction and class; gaps as None."""

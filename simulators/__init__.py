@@ -1,0 +1,1 @@
+"""Device simulators: realistic rack, slot, counter and status traffic without hardware."""

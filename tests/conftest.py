@@ -1,0 +1,55 @@
+"""Fixtures shared by the whole suite: private Mosquitto and InfluxDB servers, unique names per test."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import InfluxDB, Mosquitto
+
+
+def _need(binary: str) -> None:
+    if shutil.which(binary) is None and not Path(f"/usr/sbin/{binary}").exists():
+        pytest.fail(f"{binary} is not installed: run the README's test command (scripts/test.sh) which installs it")
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A private Mosquitto for this test (persistence on, no queue limits)."""
+    _need("mosquitto")
+    broker = Mosquitto(tmp_path / "mosquitto")
+    broker.start()
+    yield broker
+    broker.kill()
+
+
+@pytest.fixture(scope="session")
+def influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB]:
+    """One private InfluxDB for the session; each test uses a database of its own (see ``database``)."""
+    _need("influxd")
+    server = InfluxDB(tmp_path_factory.mktemp("influxdb"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_influxdb(tmp_path: Path) -> Iterator[InfluxDB]:
+    """An InfluxDB of this test alone, for tests that stop, pause or kill it."""
+    _need("influxd")
+    server = InfluxDB(tmp_path / "influxdb")
+    server.start()
+    yield server
+    server.resume() if server.process is not None and server.process.poll() is None else None
+    server.kill()
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> str:
+    """A database name unique to this test, made from its name."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", request.node.name)[:60]
+    return f"t_{name}"

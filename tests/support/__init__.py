@@ -1,0 +1,1 @@
+"""Test helpers: private Mosquitto and InfluxDB servers on free loopback ports, processes, polling."""
