@@ -70,9 +70,7 @@ class AvailabilityFold:
         state = self._devices.setdefault(reading.device_id, _DeviceState())
         if state.last_seen_ns is None or reading.ts_ns > state.last_seen_ns:
             state.last_seen_ns = reading.ts_ns
-        if isinstance(reading, OccupancyReading) and (
-            state.measured_ns is None or reading.ts_ns >= state.measured_ns
-        ):
+        if isinstance(reading, OccupancyReading) and (state.measured_ns is None or reading.ts_ns >= state.measured_ns):
             state.occupied = reading.occupied
             state.measured_ns = reading.ts_ns
         parking_id = self._parking_of(reading.device_id)

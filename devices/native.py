@@ -35,7 +35,7 @@ def decode_native(
     payload: bytes,
     received_ns: int,
     registry: Registry,
-    limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
+    limits: Limits = Limits(),
 ) -> Reading:
     """Turn one native MQTT message into a reading, or raise :class:`Rejected` with the reason."""
     try:
@@ -81,9 +81,7 @@ def decode_native(
 
     if isinstance(message, RackOccupancyPayload | SlotOccupancyPayload):
         assert device.parking is not None  # the registry guarantees it for rack and slot devices
-        return OccupancyReading(
-            device_id, device.parking, device.kind, int(message.occupied), ts_ns, from_receipt
-        )
+        return OccupancyReading(device_id, device.parking, device.kind, int(message.occupied), ts_ns, from_receipt)
     if isinstance(message, PassagePayload):
         assert device.counter is not None
         return PassageReading(

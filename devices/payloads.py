@@ -85,11 +85,7 @@ class StatusPayload(_Payload):
 
     def values(self) -> dict[str, float | str]:
         """The status values present in the message, by field name."""
-        return {
-            name: value
-            for name in STATUS_FIELDS
-            if (value := getattr(self, name)) is not None
-        }
+        return {name: value for name in STATUS_FIELDS if (value := getattr(self, name)) is not None}
 
 
 STATUS_FIELDS = ("battery_v", "battery_pct", "rssi", "snr", "temperature_c", "firmware", "error")

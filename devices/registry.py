@@ -150,7 +150,10 @@ class Registry(_Entry):
             explicit = sum(d.spaces or 1 for d in watched if d.kind is DeviceKind.SLOT or d.spaces is not None)
             if explicit > parking.capacity:
                 raise _EntryError(
-                    "parkings", index, parking.id, "capacity",
+                    "parkings",
+                    index,
+                    parking.id,
+                    "capacity",
                     f"its devices watch {explicit} spaces, more than the capacity {parking.capacity}",
                 )
         return self

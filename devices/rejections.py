@@ -11,6 +11,10 @@ class RejectReason(StrEnum):
     INVALID_PAYLOAD = "invalid_payload"
     TOO_LARGE = "too_large"
     TIMESTAMP_IN_FUTURE = "timestamp_in_future"
+    STORE_REJECTED = "store_rejected"
+    """The store refused the message's points for good (e.g. a field type conflict)."""
+    INTERNAL_ERROR = "internal_error"
+    """Decoding failed in an unforeseen way: a bug, logged with its traceback; the stream goes on."""
 
 
 class Rejected(Exception):  # noqa: N818 - it is a verdict on a message, not an error of the program

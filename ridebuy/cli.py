@@ -11,8 +11,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from devices.registry import RegistryError
 from ridebuy import __version__
 from ridebuy.settings import Settings, SettingsError, load_settings
+
+StartupError = (RegistryError, SettingsError)
+"""Errors that stop start-up with a sentence (bad registry, bad setting) rather than a traceback."""
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -61,8 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="consume device messages from MQTT and store them")
     _add_setting_flags(
         ingest,
-        (*_COMMON, "client_id", "shared_group", "session_expiry_s", "receive_maximum", "batch_size",
-         "batch_interval_ms", "max_payload_bytes", "max_future_s"),
+        (
+            *_COMMON,
+            "client_id",
+            "shared_group",
+            "session_expiry_s",
+            "receive_maximum",
+            "batch_size",
+            "batch_interval_ms",
+            "max_payload_bytes",
+            "max_future_s",
+        ),
     )
     ingest.set_defaults(handler=_run_ingest)
 
@@ -89,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args, settings)
+    except StartupError as exc:
+        print(f"ridebuy {args.command}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

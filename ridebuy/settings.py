@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     )
     api_host: str = Field("127.0.0.1", description="address the API listens on")
     api_port: Annotated[int, Field(ge=0, le=65_535)] = Field(8000, description="port the API listens on")
+    api_cors_origins: str = Field(
+        "", description="comma-separated origins allowed to call the API from a browser (CORS); empty: none"
+    )
+    api_expire_interval_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        5.0, description="how often the API re-checks for silent devices (their spaces turn unknown)"
+    )
+    town_lat: Annotated[float, Field(ge=-90, le=90)] | None = Field(
+        None, description="latitude of the town centre, the web page's origin when the browser gives no position"
+    )
+    town_lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(
+        None, description="longitude of the town centre (default: the centre of the registry's parkings)"
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     @field_validator("mqtt_url")

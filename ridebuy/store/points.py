@@ -94,11 +94,25 @@ def availability_point(availability: Availability, time_ns: int) -> Point:
     )
 
 
-def rejection_point(rejection: Rejected, topic: str, time_ns: int, sequence: int = 0) -> Point:
-    """An ``ingest_errors`` point. ``sequence`` keeps rejections received in the same nanosecond apart."""
+PREVIEW_BYTES = 200
+
+
+def payload_preview(payload: bytes) -> str:
+    """The start of a payload as printable text (invalid UTF-8 shown as escapes), for dead-letter listings."""
+    head = payload[:PREVIEW_BYTES].decode("utf-8", errors="backslashreplace")
+    return head + ("…" if len(payload) > PREVIEW_BYTES else "")
+
+
+def rejection_point(rejection: Rejected, topic: str, payload: bytes, time_ns: int) -> Point:
+    """An ``ingest_errors`` point; the caller keeps ``time_ns`` distinct per rejection."""
     return Point(
         Measurement.INGEST_ERRORS,
         (("reason", rejection.reason.value),),
-        (("detail", rejection.detail), ("device", rejection.device_id), ("topic", topic[:512])),
-        time_ns + sequence,
+        (
+            ("detail", rejection.detail),
+            ("device", rejection.device_id),
+            ("preview", payload_preview(payload)),
+            ("topic", topic[:512]),
+        ),
+        time_ns,
     )

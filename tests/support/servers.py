@@ -14,6 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from tests.support.ports import free_port, wait_for_port
 
@@ -180,7 +181,7 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGCONT)
 
-    def query(self, database: str, influxql: str) -> list[dict[str, object]]:
+    def query(self, database: str, influxql: str) -> list[dict[str, Any]]:
         """Run InfluxQL; return the series of the first statement (each with name, columns, values, tags)."""
         params = urllib.parse.urlencode({"db": database, "q": influxql, "epoch": "ns"})
         with urllib.request.urlopen(f"{self.url}/query?{params}", timeout=30) as response:  # noqa: S310
@@ -190,12 +191,12 @@ bind-address = "127.0.0.1:{self.rpc_port}"
             raise RuntimeError(f"InfluxQL error: {result['error']}")
         return list(result.get("series", []))
 
-    def rows(self, database: str, influxql: str) -> list[dict[str, object]]:
+    def rows(self, database: str, influxql: str) -> list[dict[str, Any]]:
         """Run InfluxQL and flatten the result into one dict per row (tags included)."""
         rows = []
         for series in self.query(database, influxql):
             columns = series["columns"]
             tags = series.get("tags") or {}
-            for values in series["values"]:  # type: ignore[attr-defined]
-                rows.append({**tags, **dict(zip(columns, values, strict=True))})  # type: ignore[call-overload]
+            for values in series["values"]:
+                rows.append({**tags, **dict(zip(columns, values, strict=True))})
         return rows

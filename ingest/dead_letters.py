@@ -1,0 +1,59 @@
+"""Dead letters: a refused message is logged (rate-limited) and becomes an ``ingest_errors`` point."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+
+from devices.rejections import Rejected
+from ridebuy.store.points import Point, payload_preview, rejection_point
+
+log = logging.getLogger(__name__)
+
+LOG_BURST = 20
+"""Rejections logged one by one per reason and window; the rest are summed up (a flood must not flood the log)."""
+LOG_WINDOW_S = 60.0
+
+
+class DeadLetters:
+    """Turns rejections into points and log lines; counts them per reason for metrics."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ns = 0
+        self.total: Counter[str] = Counter()
+        self._window_start = time.monotonic()
+        self._logged: Counter[str] = Counter()
+        self._suppressed: Counter[str] = Counter()
+
+    def point(self, rejection: Rejected, topic: str, payload: bytes, received_ns: int) -> Point:
+        with self._lock:
+            # Distinct times keep two rejections of the same reason from overwriting each other.
+            time_ns = max(received_ns, self._last_ns + 1)
+            self._last_ns = time_ns
+            self.total[rejection.reason.value] += 1
+            self._log(rejection, topic, payload)
+        return rejection_point(rejection, topic, payload, time_ns)
+
+    def _log(self, rejection: Rejected, topic: str, payload: bytes) -> None:
+        now = time.monotonic()
+        if now - self._window_start > LOG_WINDOW_S:
+            for reason, count in self._suppressed.items():
+                log.warning("dead letters: %d more %s messages in the last %.0f s", count, reason, LOG_WINDOW_S)
+            self._window_start = now
+            self._logged.clear()
+            self._suppressed.clear()
+        reason = rejection.reason.value
+        if self._logged[reason] < LOG_BURST:
+            self._logged[reason] += 1
+            log.warning(
+                "dead letter (%s) on %r: %s; payload starts %r",
+                reason,
+                topic[:200],
+                rejection.detail,
+                payload_preview(payload)[:80],
+            )
+        else:
+            self._suppressed[reason] += 1

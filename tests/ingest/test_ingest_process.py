@@ -1,0 +1,168 @@
+"""The real ``ridebuy ingest`` between a private Mosquitto and a private InfluxDB."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+from devices.rejections import RejectReason
+from tests.ingest.conftest import IngestFactory
+from tests.support.mqtt import mosquitto_pub, publish_all
+from tests.support.servers import InfluxDB, Mosquitto
+from tests.support.waiting import wait_until
+
+TS_MS = int(time.time() * 1000) - 60_000
+TOPIC = "ridebuy/v1/devices/{}/{}"
+
+
+def count(influx: InfluxDB, database: str, measurement: str, where: str = "") -> int:
+    rows = influx.rows(database, f'SELECT count(*) FROM "{measurement}" {where}')
+    if not rows:
+        return 0
+    return max(int(value) for key, value in rows[0].items() if key.startswith("count_"))
+
+
+def test_measurements_land_in_influxdb(
+    mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory
+) -> None:
+    ingest = start_ingest(influxdb, database)
+    mosquitto_pub(mosquitto.url, TOPIC.format("gp-rack-1", "occupancy"), json.dumps({"ts": TS_MS, "occupied": 4}))
+    publish_all(
+        mosquitto.url,
+        [
+            (TOPIC.format("gp-slot-01", "occupancy"), json.dumps({"ts": TS_MS, "occupied": True})),
+            (TOPIC.format("cn-count-1", "passage"), json.dumps({"ts": TS_MS, "direction": "in", "class": "cargo"})),
+            (TOPIC.format("cn-count-1", "passage"), json.dumps({"ts": TS_MS, "direction": "in", "count": 3, "seq": 9})),
+            (TOPIC.format("gp-rack-1", "status"), json.dumps({"ts": TS_MS, "battery_v": 3.61, "rssi": -97})),
+        ],
+    )
+    wait_until(lambda: count(influxdb, database, "device_status") == 1, what="status point")
+    wait_until(lambda: count(influxdb, database, "passages") == 2, what="both passages")
+    occupancy = influxdb.rows(database, "SELECT occupied, device, parking, kind FROM occupancy ORDER BY time")
+    assert sorted((r["device"], r["occupied"], r["kind"], r["parking"]) for r in occupancy) == [
+        ("gp-rack-1", 4, "rack", "grand-place"),
+        ("gp-slot-01", 1, "slot", "grand-place"),
+    ]
+    assert all(r["time"] == TS_MS * 1_000_000 for r in occupancy)
+    passages = influxdb.rows(database, "SELECT count, interval_s, direction, class, counter FROM passages")
+    assert sorted((r["count"], r["class"], r["direction"], r["counter"]) for r in passages) == [
+        (1, "cargo", "in", "centre-north"),
+        (3, "bike", "in", "centre-north"),
+    ]
+    status = influxdb.rows(database, "SELECT battery_v, rssi FROM device_status WHERE device = 'gp-rack-1'")
+    assert (status[0]["battery_v"], status[0]["rssi"]) == (3.61, -97)
+    availability = influxdb.rows(
+        database,
+        "SELECT last(free) AS free, last(occupied) AS occupied, last(unknown) AS unknown "
+        "FROM availability WHERE parking = 'grand-place'",
+    )
+    # 12 places: the rack watches 10 with 4 bikes, slot 01 is taken, slot 02 never spoke.
+    assert (availability[0]["free"], availability[0]["occupied"], availability[0]["unknown"]) == (6, 5, 1)
+    assert ingest.running
+
+
+def test_every_rejection_reason_is_dead_lettered_and_the_stream_goes_on(
+    mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory
+) -> None:
+    start_ingest(influxdb, database, "--max-payload-bytes", "1024")
+    future_ms = int(time.time() * 1000) + 3_600_000
+    bad = {
+        RejectReason.BAD_TOPIC: ("ridebuy/v1/devices/gp-rack-1/temperature", b'{"occupied": 1}'),
+        RejectReason.UNKNOWN_DEVICE: (TOPIC.format("stranger", "occupancy"), b'{"occupied": 1}'),
+        RejectReason.WRONG_KIND: (TOPIC.format("cn-count-1", "occupancy"), b'{"occupied": 1}'),
+        RejectReason.INVALID_JSON: (TOPIC.format("gp-rack-1", "occupancy"), b'{"occupied": '),
+        RejectReason.INVALID_PAYLOAD: (TOPIC.format("gp-rack-1", "occupancy"), b'{"occupied": "many"}'),
+        RejectReason.TOO_LARGE: (
+            TOPIC.format("gp-rack-1", "occupancy"),
+            b'{"occupied": 1, "x": "' + b"y" * 2000 + b'"}',
+        ),
+        RejectReason.TIMESTAMP_IN_FUTURE: (
+            TOPIC.format("gp-rack-1", "occupancy"),
+            json.dumps({"occupied": 1, "ts": future_ms}).encode(),
+        ),
+    }
+    for topic, payload in bad.values():
+        mosquitto_pub(mosquitto.url, topic, payload)
+    good = json.dumps({"ts": TS_MS, "occupied": 2}).encode()
+    mosquitto_pub(mosquitto.url, TOPIC.format("gare-rack", "occupancy"), good)
+
+    wait_until(lambda: count(influxdb, database, "occupancy") == 1, what="the valid message after the bad ones")
+    wait_until(
+        lambda: len(influxdb.rows(database, "SELECT * FROM ingest_errors")) == len(bad),
+        what="one dead letter per bad message",
+    )
+    errors = influxdb.rows(database, "SELECT * FROM ingest_errors")
+    by_reason = {row["reason"]: row for row in errors}
+    assert set(by_reason) == {reason.value for reason in bad}
+    assert by_reason["unknown_device"]["device"] == "stranger"
+    assert "occupied" in str(by_reason["invalid_payload"]["detail"])
+    assert by_reason["bad_topic"]["topic"] == "ridebuy/v1/devices/gp-rack-1/temperature"
+    assert str(by_reason["invalid_json"]["preview"]).startswith('{"occupied":')
+
+
+def test_redelivered_message_rewrites_the_same_point(
+    mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory
+) -> None:
+    start_ingest(influxdb, database)
+    passage = json.dumps({"ts": TS_MS, "direction": "out"})
+    occupancy = json.dumps({"ts": TS_MS, "occupied": 1})
+    for _ in range(3):
+        publish_all(
+            mosquitto.url,
+            [(TOPIC.format("cn-count-1", "passage"), passage), (TOPIC.format("gare-rack", "occupancy"), occupancy)],
+        )
+    other = json.dumps({"ts": TS_MS, "direction": "out", "count": 2})  # distinct passage, same millisecond
+    publish_all(mosquitto.url, [(TOPIC.format("cn-count-1", "passage"), other)])
+    wait_until(lambda: count(influxdb, database, "passages") == 2, what="two distinct passages")
+    time.sleep(0.5)
+    assert count(influxdb, database, "passages") == 2
+    assert count(influxdb, database, "occupancy") == 1
+    total = influxdb.rows(database, "SELECT sum(count) FROM passages")
+    assert total[0]["sum"] == 3
+
+
+def test_sigkill_with_messages_received_but_not_stored_loses_and_duplicates_nothing(
+    mosquitto: Mosquitto, private_influxdb: InfluxDB, start_ingest: IngestFactory
+) -> None:
+    database = "crash"
+    ingest = start_ingest(private_influxdb, database)
+    private_influxdb.stop()  # the store goes away: the ingest keeps receiving but cannot store
+
+    messages = []
+    for n in range(200):
+        ts = TS_MS + n * 10
+        messages.append((TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": ts, "occupied": n % 5})))
+        # Two distinct passages in each millisecond: they must not overwrite each other, nor double on redelivery.
+        messages.append(
+            (TOPIC.format("cn-count-1", "passage"), json.dumps({"ts": ts, "direction": "in", "seq": 2 * n}))
+        )
+        messages.append(
+            (TOPIC.format("cn-count-1", "passage"), json.dumps({"ts": ts, "direction": "in", "seq": 2 * n + 1}))
+        )
+    publish_all(mosquitto.url, messages)
+    ingest.wait_for_log("store unavailable, holding")
+    ingest.process.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+    ingest.process.wait()  # type: ignore[union-attr]
+
+    private_influxdb.start()
+    start_ingest(private_influxdb, database)
+    wait_until(lambda: count(private_influxdb, database, "passages") >= 400, timeout_s=60, what="all passages")
+    wait_until(lambda: count(private_influxdb, database, "occupancy") >= 200, timeout_s=60, what="all occupancy")
+    time.sleep(1.0)  # anything duplicated would show up now
+    assert count(private_influxdb, database, "passages") == 400
+    assert count(private_influxdb, database, "occupancy") == 200
+    total = private_influxdb.rows(database, "SELECT sum(count) FROM passages")
+    assert total[0]["sum"] == 400
+    seqs = private_influxdb.rows(database, "SELECT count FROM passages")
+    assert len({row["time"] for row in seqs}) == 400
+
+
+def test_sigterm_flushes_then_exits_cleanly(
+    mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory
+) -> None:
+    ingest = start_ingest(influxdb, database, "--batch-interval-ms", "5000")
+    publish_all(mosquitto.url, [(TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": TS_MS, "occupied": 3}))])
+    time.sleep(0.3)
+    assert ingest.stop() == 0
+    assert count(influxdb, database, "occupancy") == 1

@@ -1,0 +1,45 @@
+"""Publishing from tests with a real client, waiting for every PUBACK."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterable
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from ridebuy.brokers import parse_broker_url
+
+
+def publish_all(url: str, messages: Iterable[tuple[str, bytes | str]], qos: int = 1, timeout_s: float = 60.0) -> int:
+    """Publish every (topic, payload) and return once the broker acknowledged them all; returns the count."""
+    broker = parse_broker_url(url)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    try:
+        infos = [client.publish(topic, payload, qos=qos) for topic, payload in messages]
+        deadline = time.monotonic() + timeout_s
+        for info in infos:
+            info.wait_for_publish(max(deadline - time.monotonic(), 0.1))
+            if not info.is_published():
+                raise AssertionError("the broker did not acknowledge every message in time")
+        return len(infos)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def mosquitto_pub(url: str, topic: str, payload: bytes | str, qos: int = 1) -> None:
+    """Publish one message with the real ``mosquitto_pub`` command-line client."""
+    broker = parse_broker_url(url)
+    message = payload.encode() if isinstance(payload, str) else payload
+    subprocess.run(
+        ["mosquitto_pub", "-h", broker.host, "-p", str(broker.port), "-q", str(qos), "-t", topic, "-s"],
+        input=message,
+        check=True,
+        timeout=30,
+    )
