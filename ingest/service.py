@@ -8,20 +8,21 @@ import threading
 import time
 from types import FrameType
 
-from ridebuy.store.open import open_store
-
 from devices.native import Limits
-from devices.registry import load_registry
+from devices.registry import Registry, load_registry
 from devices.topics import SUBSCRIPTION
 from ingest.dead_letters import DeadLetters
+from ingest.health import HealthServer
 from ingest.listener import MqttListener
 from ingest.live import LiveAvailability
 from ingest.messages import MessageHandler
+from ingest.spool import Spool
 from ingest.write_path import Received, WritePath
 from ridebuy.backoff import Backoff
 from ridebuy.brokers import parse_broker_url
-from ridebuy.settings import Settings
+from ridebuy.settings import Settings, default_spool_dir
 from ridebuy.store.base import Store, StoreUnavailable
+from ridebuy.store.open import open_store
 
 log = logging.getLogger(__name__)
 
@@ -34,91 +35,123 @@ def subscription_filter(shared_group: str | None) -> str:
     return f"$share/{shared_group}/{SUBSCRIPTION}" if shared_group else SUBSCRIPTION
 
 
-def wait_for_store(store: Store, stop: threading.Event) -> bool:
-    """Retry ``ensure_ready`` with backoff until the store answers (or ``stop``); True when ready."""
-    backoff = Backoff(initial_s=0.5, maximum_s=15.0)
-    while not stop.is_set():
-        try:
-            store.ensure_ready()
-            return True
-        except StoreUnavailable as exc:
-            delay = backoff.next_delay()
-            log.warning("store not ready (%s); retrying in %.1f s", exc, delay)
-            stop.wait(delay)
-    return False
+class IngestService:
+    """The whole ingest as an object: ``start()`` it, ``stop()`` it; usable in-process (``ridebuy demo``)."""
 
+    def __init__(self, settings: Settings, registry: Registry, store: Store, spool: Spool | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.spool = spool
+        self.dead_letters = DeadLetters()
+        self.live = LiveAvailability(registry)
+        self.handler = MessageHandler(
+            registry, Limits(settings.max_payload_bytes, settings.max_future_s), self.live, self.dead_letters
+        )
+        self.listener = MqttListener(
+            parse_broker_url(settings.mqtt_url),
+            settings.client_id,
+            subscription_filter(settings.shared_group),
+            self._on_message,
+            receive_maximum=settings.receive_maximum,
+            session_expiry_s=settings.session_expiry_s,
+        )
+        self.write_path = WritePath(
+            store,
+            self.listener.ack,
+            self.dead_letters.point,
+            settings.batch_size,
+            settings.batch_interval_ms / 1000,
+            spool=spool,
+        )
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
 
-def _stop_on_signal(signalled: list[int], stop: threading.Event) -> None:
-    while not signalled:
-        time.sleep(0.1)
-    log.info("signal %d: stopping after the pending batch is stored", signalled[0])
-    stop.set()
+    def _on_message(self, topic: str, payload: bytes, mid: int, qos: int, generation: int, received_ns: int) -> None:
+        points = self.handler.points_for(topic, payload, received_ns)
+        self.write_path.add(Received(points, mid, qos, generation, topic, payload, received_ns))
+
+    def start(self) -> bool:
+        """Wait for the store, bootstrap live state, then consume in background threads. False if stopped first."""
+        if not self._wait_for_store():
+            return False
+        self.live.bootstrap(self.store, time.time_ns())
+        if self._stop.is_set():
+            return False
+        self._threads = [
+            threading.Thread(target=self.write_path.run, args=(self._stop,), name="write-path"),
+            threading.Thread(target=self._expire_loop, name="expire", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self.listener.start()
+        return True
+
+    def stop(self) -> None:
+        """Stop receiving, store and acknowledge what is pending, then disconnect (keeping the session)."""
+        self._stop.set()
+        self.listener.stop_receiving()
+        for thread in self._threads:
+            thread.join()
+        self.listener.close()
+        self.store.close()
+        if self.spool is not None:
+            self.spool.close()
+        log.info(
+            "ingest stopped: %d messages received, %d stored, dead letters %s",
+            self.handler.received,
+            self.write_path.stats.messages_stored,
+            dict(self.dead_letters.total),
+        )
+
+    def _wait_for_store(self) -> bool:
+        backoff = Backoff(initial_s=0.5, maximum_s=15.0)
+        while not self._stop.is_set():
+            try:
+                self.store.ensure_ready()
+                return True
+            except StoreUnavailable as exc:
+                delay = backoff.next_delay()
+                log.warning("store not ready (%s); retrying in %.1f s", exc, delay)
+                self._stop.wait(delay)
+        return False
+
+    def _expire_loop(self) -> None:
+        while not self._stop.wait(EXPIRE_EVERY_S):
+            now_ns = time.time_ns()
+            if points := self.live.expire(now_ns):
+                self.write_path.add(Received(points, 0, 0, 0, "", b"", now_ns))
 
 
 def run_ingest(settings: Settings) -> int:
+    """Run the ingest in the foreground until SIGTERM or SIGINT."""
     registry = load_registry(settings.registry)
     token = settings.store_token.get_secret_value() if settings.store_token else None
     store = open_store(settings.store_url, token=token)
-    stop = threading.Event()
-    signalled: list[int] = []
+    spool = Spool(settings.spool_dir or default_spool_dir(settings.client_id), settings.spool_max_bytes)
+    log.info(
+        "ingest: %d devices in %s; store %s; spool %s", len(registry.devices), settings.registry, store, spool.directory
+    )
+    service = IngestService(settings, registry, store, spool)
+    health = None
+    if settings.health_port is not None:
+        health = HealthServer(service, settings.api_host, settings.health_port)
+        health.start()
+        log.info("health and metrics on http://%s:%d/healthz and /metrics", settings.api_host, health.port)
+    signalled = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
-        # Only note it: setting an Event from a signal handler can deadlock on the Event's own lock.
-        signalled.append(signum)
+        log.info("signal %d: stopping after the pending batch is stored", signum)
+        signalled.set()
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-
-    log.info(
-        "ingest: %d devices in %s; store %s",
-        len(registry.devices),
-        settings.registry,
-        settings.store_url.split("@")[-1],
-    )
-    watcher = threading.Thread(target=_stop_on_signal, args=(signalled, stop), name="signals", daemon=True)
-    watcher.start()
-    if not wait_for_store(store, stop):
-        return 0
-    live = LiveAvailability(registry)
-    live.bootstrap(store, time.time_ns())
-    dead_letters = DeadLetters()
-    handler = MessageHandler(registry, Limits(settings.max_payload_bytes, settings.max_future_s), live, dead_letters)
-
-    write_path: WritePath
-
-    def on_message(topic: str, payload: bytes, mid: int, qos: int, generation: int, received_ns: int) -> None:
-        points = handler.points_for(topic, payload, received_ns)
-        write_path.add(Received(points, mid, qos, generation, topic, payload, received_ns))
-
-    listener = MqttListener(
-        parse_broker_url(settings.mqtt_url),
-        settings.client_id,
-        subscription_filter(settings.shared_group),
-        on_message,
-        receive_maximum=settings.receive_maximum,
-        session_expiry_s=settings.session_expiry_s,
-    )
-    write_path = WritePath(
-        store, listener.ack, dead_letters.point, settings.batch_size, settings.batch_interval_ms / 1000
-    )
-    flusher = threading.Thread(target=write_path.run, args=(stop,), name="write-path")
-    flusher.start()
-    listener.start()
-    try:
-        while not stop.wait(EXPIRE_EVERY_S):
-            now_ns = time.time_ns()
-            if points := live.expire(now_ns):
-                write_path.add(Received(points, 0, 0, 0, "", b"", now_ns))
-    finally:
-        stop.set()
-        listener.stop_receiving()
-        flusher.join()
-        listener.close()
-        store.close()
-        log.info(
-            "ingest stopped: %d messages received, %d stored, dead letters %s",
-            handler.received,
-            write_path.stats.messages_stored,
-            dict(dead_letters.total),
-        )
+    starter = threading.Thread(target=service.start, name="start", daemon=True)
+    starter.start()
+    while not signalled.is_set():
+        # A short sleep, not Event.wait: the handler must never contend for a lock held by this thread.
+        time.sleep(0.2)
+    service.stop()
+    starter.join()
+    if health is not None:
+        health.stop()
     return 0

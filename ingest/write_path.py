@@ -1,9 +1,11 @@
 """The write path: batch points of received messages, store them, then acknowledge the messages.
 
 A message is acknowledged only after the store accepted its points, so a crash costs redelivery, never loss.
-Batches are bounded in points (``batch_size``) and in time (``batch_interval_s``). While the store is down the
-batch is retried with jittered backoff and nothing is acknowledged: the broker's in-flight window (MQTT 5
-Receive Maximum) then bounds how much is held here.
+Batches are bounded in points (``batch_size``) and in time (``batch_interval_s``). While the store is down,
+batches go to the disk spool (ingest.spool), are acknowledged once fsync'ed there, and are replayed in order when
+the store returns; while a backlog is spooled, new batches join it, so order holds. Without a spool, or with a
+full one, batches are retried with jittered backoff and nothing is acknowledged: the broker's in-flight window
+(MQTT 5 Receive Maximum) then bounds how much is held in memory, and the broker keeps the rest.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from devices.rejections import Rejected, RejectReason
+from ingest.spool import Spool, SpoolFull
 from ridebuy.backoff import Backoff
 from ridebuy.store.base import Store, StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point
 
 log = logging.getLogger(__name__)
+
+IDLE_WAIT_S = 0.1
+"""With nothing to write, the flusher looks at the spool this often."""
 
 Acknowledge = Callable[[int, int, int], None]
 """``acknowledge(mid, qos, generation)``: confirm a message to the broker (see ingest.listener)."""
@@ -48,6 +54,9 @@ class WriteStats:
     write_failures: int = 0
     store_ok: bool = True
     last_write_s: float = 0.0
+    batches_spooled: int = 0
+    batches_replayed: int = 0
+    spool_full: bool = False
 
 
 class WritePath:
@@ -59,8 +68,12 @@ class WritePath:
         batch_size: int = 5_000,
         batch_interval_s: float = 0.2,
         backoff: Backoff | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self._store = store
+        self._spool = spool
+        self._replay_due = 0.0
+        self._replay_backoff = Backoff(initial_s=0.5, maximum_s=10.0)
         self._acknowledge = acknowledge
         self._dead_letter_point = dead_letter_point
         self._batch_size = batch_size
@@ -95,6 +108,7 @@ class WritePath:
             batch = self._next_batch(stop)
             if batch:
                 self._store_and_ack(batch, give_up=None)
+            self._replay_if_due()
         deadline = time.monotonic() + drain_timeout_s
         while batch := self._take(force=True):
             if not self._store_and_ack(batch, give_up=deadline):
@@ -117,7 +131,9 @@ class WritePath:
                         break
                     self._cond.wait(left)
                 else:
-                    self._cond.wait(0.1)
+                    self._cond.wait(IDLE_WAIT_S)
+                    if not self._pending:
+                        return []
             return self._take_locked(force=False) if not stop.is_set() else []
 
     def _take(self, force: bool) -> list[Received]:
@@ -139,39 +155,98 @@ class WritePath:
         return taken
 
     def _store_and_ack(self, batch: list[Received], give_up: float | None) -> bool:
+        """Store (or spool) a batch and acknowledge its messages; False if ``give_up`` passed first."""
         points = [point for entry in batch for point in entry.points]
+        started = time.monotonic()
         while True:
-            started = time.monotonic()
-            try:
-                if points:
-                    self._store.write(points)
+            if self._spool is not None and not self._spool.is_empty():
+                self._replay_if_due()
+            if self._spool is None or self._spool.is_empty():
+                try:
+                    if points:
+                        self._store.write(points)
+                    self._note_store_ok(time.monotonic() - started)
+                    self.stats.points_written += len(points)
+                    break
+                except StoreUnavailable as exc:
+                    self._note_store_down(exc, len(batch))
+                except StoreRejected as exc:
+                    log.error("store refused a batch of %d points (%s); isolating the bad messages", len(points), exc)
+                    self._store_one_by_one(batch)
+                    break
+            if self._spool is not None and self._spool_batch(points):
+                self.stats.batches_spooled += 1
                 break
-            except StoreUnavailable as exc:
-                self.stats.write_failures += 1
-                if self.stats.store_ok:
-                    log.error("store unavailable, holding %d messages unacknowledged: %s", len(batch), exc)
-                self.stats.store_ok = False
-                delay = self._backoff.next_delay()
-                if give_up is not None and time.monotonic() + delay > give_up:
-                    self._requeue(batch)
-                    return False
-                time.sleep(delay)
-            except StoreRejected as exc:
-                log.error("store refused a batch of %d points (%s); isolating the bad messages", len(points), exc)
-                self._store_one_by_one(batch)
-                points = []
-                break
-        if not self.stats.store_ok:
-            log.info("store available again")
-        self.stats.store_ok = True
+            delay = self._backoff.next_delay()
+            if give_up is not None and time.monotonic() + delay > give_up:
+                self._requeue(batch)
+                return False
+            time.sleep(delay)
         self._backoff.reset()
-        self.stats.last_write_s = time.monotonic() - started
         self.stats.batches_written += 1
-        self.stats.points_written += len(points)
         self.stats.messages_stored += len(batch)
         for entry in batch:
             self._acknowledge(entry.mid, entry.qos, entry.generation)
         return True
+
+    def _note_store_ok(self, elapsed_s: float) -> None:
+        if not self.stats.store_ok:
+            log.info("store available again")
+        self.stats.store_ok = True
+        self.stats.last_write_s = elapsed_s
+
+    def _note_store_down(self, exc: Exception, messages: int) -> None:
+        self.stats.write_failures += 1
+        if self.stats.store_ok:
+            where = "spooling to disk" if self._spool is not None else "holding them unacknowledged"
+            log.error("store unavailable, %s (%d messages in this batch): %s", where, messages, exc)
+        self.stats.store_ok = False
+
+    def _spool_batch(self, points: list[Point]) -> bool:
+        assert self._spool is not None
+        try:
+            self._spool.append(points)
+        except (SpoolFull, OSError) as exc:
+            if not self.stats.spool_full:
+                log.error("cannot spool (%s): holding messages unacknowledged; the broker keeps them", exc)
+            self.stats.spool_full = True
+            return False
+        if self.stats.spool_full:
+            log.info("spool takes batches again")
+        self.stats.spool_full = False
+        return True
+
+    def _replay_if_due(self) -> None:
+        """Replay spooled batches, oldest first, while the store takes them (with backoff when it does not)."""
+        if self._spool is None or self._spool.is_empty() or time.monotonic() < self._replay_due:
+            return
+        while (oldest := self._spool.oldest()) is not None:
+            segment, batches = oldest
+            try:
+                for points in batches:
+                    self._write_spooled(points)
+            except StoreUnavailable as exc:
+                self._note_store_down(exc, 0)
+                self._replay_due = time.monotonic() + self._replay_backoff.next_delay()
+                return
+            self._spool.remove(segment)
+            self.stats.batches_replayed += len(batches)
+            self._note_store_ok(0.0)
+            self._replay_backoff.reset()
+            log.info("replayed %d spooled batches from %s", len(batches), segment.name)
+
+    def _write_spooled(self, points: list[Point]) -> None:
+        try:
+            self._store.write(points)
+        except StoreRejected as exc:
+            # The messages were acknowledged when spooled: record the refusal as data, never drop it silently.
+            log.error("store refused %d spooled points: %s", len(points), exc)
+            for point in points:
+                try:
+                    self._store.write([point])
+                except StoreRejected as single:
+                    rejection = Rejected(RejectReason.STORE_REJECTED, f"{point.measurement}: {single}"[:300])
+                    self._store.write([self._dead_letter_point(rejection, "(spool)", b"", point.time_ns)])
 
     def _store_one_by_one(self, batch: list[Received]) -> None:
         """After a refused batch: store each message alone; one the store refuses becomes a dead letter."""

@@ -12,10 +12,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from devices.registry import RegistryError
+from ingest.spool import SpoolError
 from ridebuy import __version__
 from ridebuy.settings import Settings, SettingsError, load_settings
 
-StartupError = (RegistryError, SettingsError)
+StartupError = (RegistryError, SettingsError, SpoolError, ValueError)
 """Errors that stop start-up with a sentence (bad registry, bad setting) rather than a traceback."""
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -48,6 +49,12 @@ def _run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return run_ingest(settings)
 
 
+def _run_api(args: argparse.Namespace, settings: Settings) -> int:
+    from api.cli import run_api
+
+    return run_api(args, settings)
+
+
 def _run_simulate(args: argparse.Namespace, settings: Settings) -> int:
     from simulators.cli import run_simulate
 
@@ -75,9 +82,21 @@ def build_parser() -> argparse.ArgumentParser:
             "batch_interval_ms",
             "max_payload_bytes",
             "max_future_s",
+            "spool_dir",
+            "spool_max_bytes",
+            "health_port",
+            "api_host",
         ),
     )
     ingest.set_defaults(handler=_run_ingest)
+
+    api = commands.add_parser("api", help="serve the live availability API and the cyclist web page")
+    from api.cli import SETTINGS as API_SETTINGS
+    from api.cli import add_arguments as add_api_arguments
+
+    _add_setting_flags(api, (*_COMMON, *API_SETTINGS))
+    add_api_arguments(api)
+    api.set_defaults(handler=_run_api)
 
     simulate = commands.add_parser("simulate", help="publish realistic traffic for the devices of a registry")
     _add_setting_flags(simulate, ("mqtt_url", "registry", "log_level"))
@@ -85,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_simulate_arguments(simulate)
     simulate.set_defaults(handler=_run_simulate)
+
+    dashboards = commands.add_parser("dashboards", help="Grafana dashboards: push data source and dashboards")
+    from dashboards.cli import add_arguments as add_dashboards_arguments
+
+    add_dashboards_arguments(
+        dashboards, lambda push: _add_setting_flags(push, ("store_url", "store_token", "log_level"))
+    )
     return parser
 
 

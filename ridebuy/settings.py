@@ -5,6 +5,7 @@ A bad setting stops start-up with a sentence that names the setting and says why
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -54,6 +55,17 @@ class Settings(BaseSettings):
     max_future_s: Annotated[int, Field(ge=0)] = Field(
         300, description="measurement times further ahead than this are dead-lettered as timestamp_in_future"
     )
+    spool_dir: Path | None = Field(
+        None,
+        description="where the ingest spools batches while the store is down "
+        "(default: $XDG_STATE_HOME or ~/.local/state, then ridebuy/spool/<client id>)",
+    )
+    spool_max_bytes: Annotated[int, Field(ge=1024 * 1024)] = Field(
+        1024**3, description="size limit of the spool; when full, messages stay unacknowledged at the broker"
+    )
+    health_port: Annotated[int, Field(ge=0, le=65_535)] | None = Field(
+        None, description="port of the ingest's /healthz and /metrics on the API host address (unset: none)"
+    )
     api_host: str = Field("127.0.0.1", description="address the API listens on")
     api_port: Annotated[int, Field(ge=0, le=65_535)] = Field(8000, description="port the API listens on")
     api_cors_origins: str = Field(
@@ -93,6 +105,11 @@ class Settings(BaseSettings):
         if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+
+def default_spool_dir(client_id: str) -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "ridebuy" / "spool" / client_id
 
 
 def load_settings(**overrides: object) -> Settings:

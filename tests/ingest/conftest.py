@@ -22,9 +22,11 @@ def registry_file(tmp_path: Path) -> Path:
     return path
 
 
-def ingest_args(broker: Mosquitto, store_url: str, registry: Path, *extra: str) -> list[str]:
+def ingest_args(broker: Mosquitto, store_url: str, registry: Path, spool_dir: Path, *extra: str) -> list[str]:
     return [
         "ingest",
+        "--spool-dir",
+        str(spool_dir),
         "--mqtt-url",
         broker.url,
         "--store-url",
@@ -46,7 +48,7 @@ def start_ingest(tmp_path: Path, mosquitto: Mosquitto, registry_file: Path) -> I
 
     def start(influx: InfluxDB, database: str, *extra: str, wait: bool = True) -> RidebuyProcess:
         process = RidebuyProcess(
-            ingest_args(mosquitto, influx.store_url(database), registry_file, *extra),
+            ingest_args(mosquitto, influx.store_url(database), registry_file, tmp_path / "spool", *extra),
             tmp_path / f"ingest-{len(started)}.log",
         ).start()
         started.append(process)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import signal
 import time
+import urllib.request
 
 from devices.rejections import RejectReason
 from tests.ingest.conftest import IngestFactory
 from tests.support.mqtt import mosquitto_pub, publish_all
+from tests.support.ports import free_port
 from tests.support.servers import InfluxDB, Mosquitto
 from tests.support.waiting import wait_until
 
@@ -122,40 +123,71 @@ def test_redelivered_message_rewrites_the_same_point(
     assert total[0]["sum"] == 3
 
 
+def crash_traffic(count_per_kind: int) -> list[tuple[str, str]]:
+    """Occupancy plus two distinct passages in each millisecond (they must neither overwrite nor double)."""
+    messages = []
+    for n in range(count_per_kind):
+        ts = TS_MS + n * 10
+        messages.append((TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": ts, "occupied": n % 5})))
+        for seq in (2 * n, 2 * n + 1):
+            messages.append(
+                (TOPIC.format("cn-count-1", "passage"), json.dumps({"ts": ts, "direction": "in", "seq": seq}))
+            )
+    return messages
+
+
+def assert_stored_exactly_once(influx: InfluxDB, database: str, count_per_kind: int) -> None:
+    wait_until(lambda: count(influx, database, "passages") >= 2 * count_per_kind, timeout_s=60, what="all passages")
+    wait_until(lambda: count(influx, database, "occupancy") >= count_per_kind, timeout_s=60, what="all occupancy")
+    time.sleep(1.0)  # anything duplicated would show up now
+    assert count(influx, database, "passages") == 2 * count_per_kind
+    assert count(influx, database, "occupancy") == count_per_kind
+    assert influx.rows(database, "SELECT sum(count) FROM passages")[0]["sum"] == 2 * count_per_kind
+    times = {row["time"] for row in influx.rows(database, "SELECT count FROM passages")}
+    assert len(times) == 2 * count_per_kind
+
+
+def health(port: int) -> dict[str, object]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
 def test_sigkill_with_messages_received_but_not_stored_loses_and_duplicates_nothing(
     mosquitto: Mosquitto, private_influxdb: InfluxDB, start_ingest: IngestFactory
 ) -> None:
     database = "crash"
-    ingest = start_ingest(private_influxdb, database)
-    private_influxdb.stop()  # the store goes away: the ingest keeps receiving but cannot store
+    port = free_port()
+    ingest = start_ingest(private_influxdb, database, "--health-port", str(port))
+    private_influxdb.pause()  # the store hangs: writes neither succeed nor fail for a while
+    publish_all(mosquitto.url, crash_traffic(200))
+    # Every message is in the ingest, none is stored: the write in flight hangs on the frozen database.
+    wait_until(lambda: health(port)["messages_received"] == 600, what="every message received")
+    assert health(port)["messages_stored"] == 0
+    ingest.kill()
 
-    messages = []
-    for n in range(200):
-        ts = TS_MS + n * 10
-        messages.append((TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": ts, "occupied": n % 5})))
-        # Two distinct passages in each millisecond: they must not overwrite each other, nor double on redelivery.
-        messages.append(
-            (TOPIC.format("cn-count-1", "passage"), json.dumps({"ts": ts, "direction": "in", "seq": 2 * n}))
-        )
-        messages.append(
-            (TOPIC.format("cn-count-1", "passage"), json.dumps({"ts": ts, "direction": "in", "seq": 2 * n + 1}))
-        )
-    publish_all(mosquitto.url, messages)
-    ingest.wait_for_log("store unavailable, holding")
-    ingest.process.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
-    ingest.process.wait()  # type: ignore[union-attr]
+    private_influxdb.resume()
+    start_ingest(private_influxdb, database)
+    assert_stored_exactly_once(private_influxdb, database, 200)
+
+
+def test_sigkill_after_spooling_replays_the_spool_exactly_once(
+    mosquitto: Mosquitto, private_influxdb: InfluxDB, start_ingest: IngestFactory
+) -> None:
+    database = "spooled"
+    port = free_port()
+    ingest = start_ingest(private_influxdb, database, "--health-port", str(port))
+    private_influxdb.stop()  # the store goes away: the ingest spools to disk and acknowledges
+    publish_all(mosquitto.url, crash_traffic(200))
+    ingest.wait_for_log("store unavailable, spooling to disk")
+    wait_until(lambda: health(port)["messages_stored"] == 600, what="every message spooled")
+    assert health(port)["status"] == "degraded"
+    assert int(health(port)["spool_bytes"]) > 0  # type: ignore[call-overload]
+    ingest.kill()
 
     private_influxdb.start()
-    start_ingest(private_influxdb, database)
-    wait_until(lambda: count(private_influxdb, database, "passages") >= 400, timeout_s=60, what="all passages")
-    wait_until(lambda: count(private_influxdb, database, "occupancy") >= 200, timeout_s=60, what="all occupancy")
-    time.sleep(1.0)  # anything duplicated would show up now
-    assert count(private_influxdb, database, "passages") == 400
-    assert count(private_influxdb, database, "occupancy") == 200
-    total = private_influxdb.rows(database, "SELECT sum(count) FROM passages")
-    assert total[0]["sum"] == 400
-    seqs = private_influxdb.rows(database, "SELECT count FROM passages")
-    assert len({row["time"] for row in seqs}) == 400
+    restarted = start_ingest(private_influxdb, database)
+    assert_stored_exactly_once(private_influxdb, database, 200)
+    restarted.wait_for_log("replayed")
 
 
 def test_sigterm_flushes_then_exits_cleanly(
