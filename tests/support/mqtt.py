@@ -43,3 +43,39 @@ def mosquitto_pub(url: str, topic: str, payload: bytes | str, qos: int = 1) -> N
         check=True,
         timeout=30,
     )
+
+
+class Publisher:
+    """A connected QoS 1 publisher for streams: ``publish`` at a bounded rate, ``wait_all`` for the PUBACKs."""
+
+    def __init__(self, url: str, client_id: str = "") -> None:
+        broker = parse_broker_url(url)
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311)
+        self._client.max_inflight_messages_set(1000)
+        self._client.max_queued_messages_set(0)
+        self._client.connect(broker.host, broker.port)
+        self._client.loop_start()
+        self._infos: list[mqtt.MQTTMessageInfo] = []
+
+    def publish(self, messages: Iterable[tuple[str, bytes | str]], rate_per_s: float | None = None) -> int:
+        started = time.monotonic()
+        sent = 0
+        for topic, payload in messages:
+            self._infos.append(self._client.publish(topic, payload, qos=1))
+            sent += 1
+            if rate_per_s is not None:
+                ahead = sent / rate_per_s - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+        return sent
+
+    def wait_all(self, timeout_s: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        for info in self._infos:
+            info.wait_for_publish(max(deadline - time.monotonic(), 0.1))
+            if not info.is_published():
+                raise AssertionError("the broker did not acknowledge every message in time")
+
+    def close(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()

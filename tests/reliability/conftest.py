@@ -1,0 +1,58 @@
+"""Shared pieces of the tests that break things: a registry of many counters, traffic, figures for the docs."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.servers import InfluxDB
+
+FIGURES = Path(os.environ.get("RIDEBUY_FIGURES_DIR", "test-artifacts")) / "reliability.jsonl"
+COUNTERS = 20
+
+
+@pytest.fixture
+def registry_file(tmp_path: Path) -> Path:
+    """Twenty counters and a rack, so streams spread over many series."""
+    data = {
+        "parkings": [{"id": "gare", "name": "Gare", "lat": 50.67, "lon": 5.08, "capacity": 20}],
+        "counters": [{"id": f"c{n}", "name": f"Counter {n}", "lat": 50.67, "lon": 5.07} for n in range(COUNTERS)],
+        "devices": [
+            {"id": "gare-rack", "kind": "rack", "parking": "gare"},
+            *({"id": f"count-{n}", "kind": "counter", "counter": f"c{n}"} for n in range(COUNTERS)),
+        ],
+    }
+    path = tmp_path / "registry.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def passage_stream(count: int, start_ms: int | None = None) -> Iterator[tuple[str, str]]:
+    """``count`` distinct passages (distinct seq per device), spread over the counters."""
+    start_ms = start_ms if start_ms is not None else int(time.time() * 1000) - 3_600_000
+    for n in range(count):
+        device = f"count-{n % COUNTERS}"
+        payload = {"ts": start_ms + n // COUNTERS, "direction": "in" if n % 2 else "out", "seq": n}
+        yield f"ridebuy/v1/devices/{device}/passage", json.dumps(payload)
+
+
+def passages_stored(influx: InfluxDB, database: str) -> tuple[int, int]:
+    """(points, sum of counts) of the passages measurement."""
+    rows = influx.rows(database, "SELECT count(count), sum(count) FROM passages")
+    if not rows:
+        return 0, 0
+    return int(rows[0]["count"]), int(rows[0]["sum"])
+
+
+def record_figures(test: str, **figures: object) -> None:
+    """Append what a test measured, for docs/reliability.md."""
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    with FIGURES.open("a") as file:
+        file.write(json.dumps({"test": test, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **figures}))
+        file.write("\n")
