@@ -61,6 +61,12 @@ def _run_simulate(args: argparse.Namespace, settings: Settings) -> int:
     return run_simulate(args, settings)
 
 
+def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from ridebuy.demo.cli import run_demo
+
+    return run_demo(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ridebuy",
@@ -105,12 +111,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_simulate_arguments(simulate)
     simulate.set_defaults(handler=_run_simulate)
 
+    demo = commands.add_parser(
+        "demo", help="run everything at once (embedded broker, SQLite, ingest, API, simulators): nothing to install"
+    )
+    from ridebuy.demo.cli import SETTINGS as DEMO_SETTINGS
+    from ridebuy.demo.cli import add_arguments as add_demo_arguments
+
+    _add_setting_flags(demo, DEMO_SETTINGS)
+    add_demo_arguments(demo)
+    demo.set_defaults(handler=_run_demo)
+
     dashboards = commands.add_parser("dashboards", help="Grafana dashboards: push data source and dashboards")
     from dashboards.cli import add_arguments as add_dashboards_arguments
 
     add_dashboards_arguments(
         dashboards, lambda push: _add_setting_flags(push, ("store_url", "store_token", "log_level"))
     )
+
+    devices = commands.add_parser("devices", help="device administration (MQTT credentials and ACLs)")
+    from ridebuy.devices_cli import add_arguments as add_devices_arguments
+
+    add_devices_arguments(devices, lambda action: _add_setting_flags(action, ("registry", "log_level")))
     return parser
 
 

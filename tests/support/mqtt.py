@@ -45,6 +45,9 @@ def mosquitto_pub(url: str, topic: str, payload: bytes | str, qos: int = 1) -> N
     )
 
 
+MAX_OUTSTANDING = 20_000
+
+
 class Publisher:
     """A connected QoS 1 publisher for streams: ``publish`` at a bounded rate, ``wait_all`` for the PUBACKs."""
 
@@ -63,6 +66,9 @@ class Publisher:
         for topic, payload in messages:
             self._infos.append(self._client.publish(topic, payload, qos=1))
             sent += 1
+            if len(self._infos) > MAX_OUTSTANDING:
+                # Packet ids are 16 bits: keep well below 65,535 messages in flight or paho refuses more.
+                self._infos[-MAX_OUTSTANDING].wait_for_publish(60)
             if rate_per_s is not None:
                 ahead = sent / rate_per_s - (time.monotonic() - started)
                 if ahead > 0:

@@ -1,0 +1,51 @@
+"""Conditional GET for list endpoints: ETag from the body, Last-Modified from live state, 304 on a match."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from fastapi import Request, Response
+from pydantic import BaseModel
+
+from api.timeparams import NS_PER_S
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored."""
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(candidate.strip().removeprefix("W/") == bare for candidate in header.split(","))
+
+
+def _not_modified_since(header: str, last_modified_s: int) -> bool:
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False  # an unreadable date is ignored (RFC 9110 13.1.3)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return last_modified_s <= since.timestamp()
+
+
+def conditional_json(
+    request: Request, body: BaseModel, last_modified_ns: int, media_type: str = "application/json"
+) -> Response:
+    """The body as JSON with validators; 304 when the client's copy is current."""
+    content = body.model_dump_json(by_alias=True).encode()
+    etag = '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    last_modified_s = last_modified_ns // NS_PER_S
+    if last_modified_ns > 0:
+        headers["Last-Modified"] = format_datetime(datetime.fromtimestamp(last_modified_s, UTC), usegmt=True)
+    if_none_match = request.headers.get("if-none-match")
+    if_modified_since = request.headers.get("if-modified-since")
+    # If-None-Match wins when both are sent (RFC 9110 13.2.2).
+    if if_none_match is not None:
+        if _etag_matches(if_none_match, etag):
+            return Response(status_code=304, headers=headers)
+    elif if_modified_since and last_modified_ns > 0 and _not_modified_since(if_modified_since, last_modified_s):
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media_type, headers=headers)

@@ -1,0 +1,24 @@
+"""What one running API holds: settings, live state, store access, metrics and the clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from api.geo import Position
+from api.live import LiveState
+from api.metrics import ApiMetrics
+from api.store_access import StoreAccess
+from ridebuy.settings import Settings
+
+
+@dataclass(slots=True)
+class ApiContext:
+    settings: Settings
+    live: LiveState
+    store: StoreAccess
+    metrics: ApiMetrics
+    centre: Position
+    """The town centre: the web page's origin when the browser gives no position."""
+    clock_ns: Callable[[], int] = field(default=time.time_ns)

@@ -1,0 +1,75 @@
+"""The live-state subscription: an ordinary, clean-session MQTT subscription that never gives up.
+
+Each API replica folds the full stream itself (DESIGN.md, scale), so the subscription is not shared and keeps no
+session. Messages missed while disconnected are not replayed; ``on_connect`` lets the app re-read the store after a
+reconnection (the ingest, with its persistent session, stored them). The loop follows aiomqtt's reconnection
+guide: connect, subscribe, iterate; on ``MqttError`` wait a jittered, growing delay and start again.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import time
+import uuid
+from collections.abc import Callable
+
+import aiomqtt
+import anyio
+
+from api.live import LiveState
+from api.metrics import ApiMetrics
+from devices.topics import SUBSCRIPTION
+from ridebuy.backoff import Backoff
+from ridebuy.brokers import BrokerAddress
+
+log = logging.getLogger(__name__)
+
+
+async def listen_forever(
+    broker: BrokerAddress,
+    live: LiveState,
+    metrics: ApiMetrics,
+    clock_ns: Callable[[], int] = time.time_ns,
+    on_connect: Callable[[], None] | None = None,
+    backoff: Backoff | None = None,
+) -> None:
+    """Fold the native MQTT stream into ``live`` until cancelled, reconnecting for ever (jittered backoff keeps
+    a fleet of replicas from reconnecting in lockstep after a broker restart)."""
+    backoff = backoff or Backoff()
+    identifier = f"ridebuy-api-{uuid.uuid4().hex[:12]}"
+    while True:
+        try:
+            async with aiomqtt.Client(
+                broker.host,
+                broker.port,
+                username=broker.username,
+                password=broker.password,
+                identifier=identifier,
+                clean_session=True,
+                tls_context=ssl.create_default_context() if broker.tls else None,
+                keepalive=30,
+            ) as client:
+                await client.subscribe(SUBSCRIPTION, qos=1)
+                backoff.reset()
+                _connected(live, metrics, True)
+                if on_connect is not None:
+                    on_connect()
+                log.info("live state subscribed to %s on %s", SUBSCRIPTION, broker.display)
+                async for message in client.messages:
+                    payload = message.payload
+                    data = payload if isinstance(payload, bytes) else str(payload or "").encode()
+                    live.handle_message(message.topic.value, data, clock_ns())
+        except aiomqtt.MqttError as exc:
+            _connected(live, metrics, False)
+            metrics.broker_reconnects.inc()
+            wait_s = backoff.next_delay()
+            log.warning("live-state broker %s: %s; reconnecting in %.1f s", broker.display, exc, wait_s)
+            await anyio.sleep(wait_s)
+        finally:
+            _connected(live, metrics, False)
+
+
+def _connected(live: LiveState, metrics: ApiMetrics, value: bool) -> None:
+    live.broker_connected = value
+    metrics.broker_connected.set(1 if value else 0)

@@ -1,0 +1,217 @@
+"""The API's live state: the availability fold, device health and the fan-out of changes to stream listeners.
+
+No I/O here: the MQTT listener feeds messages in, the bootstrap feeds store snapshots in, the expire tick feeds
+the clock in, and the routers read. Everything runs on the event loop's thread, so no locks are needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from api.metrics import ApiMetrics
+from devices.availability import Availability, AvailabilityFold
+from devices.native import Limits, decode_native
+from devices.readings import Reading, StatusReading
+from devices.registry import Registry
+from devices.rejections import Rejected
+from ridebuy.store.base import DeviceSnapshot
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBER_QUEUE = 256
+"""Changes a stream listener may lag behind before it is dropped (its EventSource reconnects and resyncs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceHealth:
+    device_id: str
+    last_seen_ns: int | None = None
+    battery_v: float | None = None
+    battery_pct: float | None = None
+    rssi: float | None = None
+    snr: float | None = None
+    status_ns: int | None = None
+    """Measurement time of the latest status message (battery, radio)."""
+
+
+_STATUS_FIELDS = ("battery_v", "battery_pct", "rssi", "snr")
+
+
+@dataclass(slots=True, eq=False)  # identity: each listener is its own
+class Subscriber:
+    """One stream listener: a bounded queue of availability changes; ``None`` in it means "dropped, resync"."""
+
+    queue: asyncio.Queue[Availability | None] = field(default_factory=lambda: asyncio.Queue(SUBSCRIBER_QUEUE))
+
+    def drop(self) -> None:
+        """Replace what waits with the end-of-stream mark: the client reconnects and gets a fresh snapshot."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
+
+
+class LiveState:
+    """What the API knows right now, folded from the MQTT stream and bootstrapped from the store."""
+
+    def __init__(self, registry: Registry, metrics: ApiMetrics, limits: Limits = Limits()) -> None:  # noqa: B008
+        self._fold = AvailabilityFold(registry)
+        self._metrics = metrics
+        self._limits = limits
+        self._health: dict[str, DeviceHealth] = {}
+        self._alive: frozenset[str] = frozenset()
+        self._subscribers: set[Subscriber] = set()
+        self.bootstrapped = False
+        self.broker_connected = False
+        self.changed_ns = 0
+        """When availability or device liveness last changed."""
+        self.seen_ns = 0
+        """When a device was last heard of (last_updated and health change with every message)."""
+
+    @property
+    def modified_ns(self) -> int:
+        """When anything the list endpoints show last changed (their Last-Modified)."""
+        return max(self.changed_ns, self.seen_ns)
+
+    @property
+    def registry(self) -> Registry:
+        return self._fold.registry
+
+    # Inputs ------------------------------------------------------------------------------------------
+    def handle_message(self, topic: str, payload: bytes, now_ns: int) -> list[Availability]:
+        """Decode and fold one MQTT message; a bad one is counted by reason and otherwise ignored."""
+        self._metrics.messages_received.inc()
+        try:
+            reading = decode_native(topic, payload, now_ns, self.registry, self._limits)
+        except Rejected as rejection:
+            self._metrics.messages_rejected.labels(rejection.reason.value).inc()
+            log.debug("ignored a message on %s: %s", topic, rejection)
+            return []
+        return self.apply(reading, now_ns)
+
+    def apply(self, reading: Reading, now_ns: int) -> list[Availability]:
+        self._note_health(reading)
+        self.seen_ns = max(self.seen_ns, now_ns)
+        changed = self._fold.apply(reading, now_ns)
+        if reading.device_id not in self._alive and self._fold.device_alive(reading.device_id, now_ns):
+            # A message can only bring its own device back to life; the tick judges the silent ones.
+            self._alive = self._alive | {reading.device_id}
+            self.changed_ns = max(self.changed_ns, now_ns)
+        self._publish(changed, now_ns)
+        return changed
+
+    def bootstrap(self, snapshots: Iterable[DeviceSnapshot], now_ns: int) -> int:
+        """Seed the fold and device health from the store; messages folded before this are kept if newer."""
+        count = 0
+        for snapshot in snapshots:
+            if snapshot.device_id not in self.registry.device_by_id:
+                continue
+            self._fold.restore(snapshot.device_id, snapshot.occupied, snapshot.occupied_ns, snapshot.last_seen_ns)
+            self._merge_health(
+                DeviceHealth(
+                    snapshot.device_id,
+                    snapshot.last_seen_ns,
+                    snapshot.battery_v,
+                    snapshot.battery_pct,
+                    snapshot.rssi,
+                    snapshot.snr,
+                    snapshot.status_ns,
+                )
+            )
+            count += 1
+        self.seen_ns = max(self.seen_ns, now_ns)
+        self.expire(now_ns)
+        self.bootstrapped = True
+        return count
+
+    def expire(self, now_ns: int) -> list[Availability]:
+        """Re-judge every parking and device at ``now_ns``: silent devices turn unknown without a message."""
+        changed = self._fold.expire(now_ns)
+        self._note_alive(now_ns)
+        self._publish(changed, now_ns)
+        return changed
+
+    # Reads -------------------------------------------------------------------------------------------
+    def availability(self, parking_id: str) -> Availability | None:
+        return self._fold.current(parking_id)
+
+    def snapshot(self) -> dict[str, Availability]:
+        return self._fold.snapshot()
+
+    def health(self, device_id: str) -> DeviceHealth:
+        return self._health.get(device_id) or DeviceHealth(device_id)
+
+    def alive(self, device_id: str) -> bool:
+        """Whether the device spoke within its heartbeat allowance (as of the last message or tick)."""
+        return device_id in self._alive
+
+    # Stream ------------------------------------------------------------------------------------------
+    def subscribe(self) -> Subscriber:
+        subscriber = Subscriber()
+        self._subscribers.add(subscriber)
+        self._metrics.stream_listeners.set(len(self._subscribers))
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+        self._metrics.stream_listeners.set(len(self._subscribers))
+
+    # Internals ---------------------------------------------------------------------------------------
+    def _publish(self, changed: list[Availability], now_ns: int) -> None:
+        if not changed:
+            return
+        self.changed_ns = max(self.changed_ns, now_ns)
+        self._metrics.availability_changes.inc(len(changed))
+        for subscriber in list(self._subscribers):
+            for availability in changed:
+                try:
+                    subscriber.queue.put_nowait(availability)
+                except asyncio.QueueFull:
+                    log.info("a stream listener fell %d changes behind: dropped", SUBSCRIBER_QUEUE)
+                    subscriber.drop()
+                    self.unsubscribe(subscriber)
+                    break
+        depth = max((s.queue.qsize() for s in self._subscribers), default=0)
+        self._metrics.stream_queue_depth.set(depth)
+
+    def _note_health(self, reading: Reading) -> None:
+        update = DeviceHealth(reading.device_id, last_seen_ns=reading.ts_ns)
+        if isinstance(reading, StatusReading):
+            def number(name: str) -> float | None:
+                value = reading.values.get(name)
+                return float(value) if isinstance(value, int | float) else None
+
+            update = replace(
+                update,
+                status_ns=reading.ts_ns,
+                battery_v=number("battery_v"),
+                battery_pct=number("battery_pct"),
+                rssi=number("rssi"),
+                snr=number("snr"),
+            )
+        self._merge_health(update)
+
+    def _merge_health(self, update: DeviceHealth) -> None:
+        """Keep the newest of each: last seen by time, status values from the newest status message."""
+        old = self._health.get(update.device_id)
+        if old is None:
+            self._health[update.device_id] = update
+            return
+        merged = old
+        if update.last_seen_ns is not None and (old.last_seen_ns is None or update.last_seen_ns > old.last_seen_ns):
+            merged = replace(merged, last_seen_ns=update.last_seen_ns)
+        if update.status_ns is not None and (old.status_ns is None or update.status_ns >= old.status_ns):
+            merged = replace(
+                merged,
+                status_ns=update.status_ns,
+                **{name: getattr(update, name) for name in _STATUS_FIELDS if getattr(update, name) is not None},
+            )
+        self._health[update.device_id] = merged
+
+    def _note_alive(self, now_ns: int) -> None:
+        alive = frozenset(d.id for d in self.registry.devices if self._fold.device_alive(d.id, now_ns))
+        if alive != self._alive:
+            self._alive = alive
+            self.changed_ns = max(self.changed_ns, now_ns)

@@ -1,0 +1,19 @@
+"""Device health: last seen, battery, radio, stale (from live state, bootstrapped from the store)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from api.caching import conditional_json
+from api.deps import LiveDep
+from api.schemas import DeviceList
+from api.views import device_out
+
+router = APIRouter(prefix="/v1", tags=["devices"])
+
+
+@router.get("/devices", response_model=DeviceList, responses={304: {"description": "not modified"}})
+async def list_devices(request: Request, live: LiveDep) -> Response:
+    """Health of every device of the registry: last seen, battery, radio, and whether it is stale."""
+    body = DeviceList(devices=[device_out(d, live) for d in live.registry.devices])
+    return conditional_json(request, body, live.modified_ns)

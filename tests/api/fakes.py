@@ -1,0 +1,55 @@
+"""A small in-memory Store for unit tests of the routers (injected through the Store Protocol)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot, StoreUnavailable
+from ridebuy.store.points import Point
+
+
+@dataclass
+class FakeStore:
+    snapshots: list[DeviceSnapshot] = field(default_factory=list)
+    history: list[AvailabilityBucket] = field(default_factory=list)
+    counts: list[CountBucket] = field(default_factory=list)
+    down: bool = False
+    broken: bool = False
+    """Fail with an unexpected error (a bug in a backend), not a store error."""
+    calls: list[tuple[object, ...]] = field(default_factory=list)
+
+    def _check(self) -> None:
+        if self.down:
+            raise StoreUnavailable("connection refused (fake)")
+        if self.broken:
+            raise RuntimeError("secret internals that must not leak")
+
+    def ensure_ready(self) -> None:
+        self._check()
+
+    def write(self, points: Sequence[Point]) -> None:
+        self._check()
+
+    def ping(self) -> bool:
+        return not self.down
+
+    def close(self) -> None:
+        pass
+
+    def device_snapshots(self) -> list[DeviceSnapshot]:
+        self._check()
+        self.calls.append(("device_snapshots",))
+        return list(self.snapshots)
+
+    def parking_history(self, parking_id: str, start_ns: int, end_ns: int, every_s: int) -> list[AvailabilityBucket]:
+        self._check()
+        self.calls.append(("parking_history", parking_id, start_ns, end_ns, every_s))
+        return list(self.history)
+
+    def counter_counts(
+        self, counter_id: str, start_ns: int, end_ns: int, every_s: int, direction: str | None = None
+    ) -> list[CountBucket]:
+        self._check()
+        self.calls.append(("counter_counts", counter_id, start_ns, end_ns, every_s, direction))
+        return [c for c in self.counts if direction is None or c.direction == direction]

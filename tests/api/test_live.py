@@ -1,0 +1,97 @@
+"""LiveState: the API's fold of the stream, device health and the fan-out to stream listeners (pure logic)."""
+
+from __future__ import annotations
+
+import json
+
+from api.live import SUBSCRIBER_QUEUE, LiveState
+from api.metrics import ApiMetrics
+from devices.availability import ParkingStatus
+from devices.topics import device_topic
+from ridebuy.store.base import DeviceSnapshot
+from tests.devices.helpers import small_registry
+
+S = 1_000_000_000
+NOW = 1_777_880_000 * S
+
+
+def message(live: LiveState, device: str, kind: str, payload: dict[str, object], now_ns: int = NOW) -> int:
+    return len(live.handle_message(device_topic(device, kind), json.dumps(payload).encode(), now_ns))
+
+
+def sample(metrics: ApiMetrics, name: str, **labels: str) -> float:
+    value = metrics.registry.get_sample_value(name, labels or None)
+    return value or 0.0
+
+
+def test_messages_fold_and_rejections_are_counted_by_reason() -> None:
+    metrics = ApiMetrics()
+    live = LiveState(small_registry(), metrics)
+    assert message(live, "gare-rack", "occupancy", {"occupied": 1}) == 1
+    assert message(live, "gare-rack", "occupancy", {"occupied": 1}) == 0  # same figures: no change
+    assert message(live, "ghost", "occupancy", {"occupied": 1}) == 0
+    assert message(live, "gare-rack", "occupancy", {"occupied": -2}) == 0
+    gare = live.availability("gare")
+    assert gare is not None and (gare.free, gare.status) == (3, ParkingStatus.OK)
+    assert sample(metrics, "ridebuy_api_messages_received_total") == 4
+    assert sample(metrics, "ridebuy_api_messages_rejected_total", reason="unknown_device") == 1
+    assert sample(metrics, "ridebuy_api_messages_rejected_total", reason="invalid_payload") == 1
+    assert sample(metrics, "ridebuy_api_availability_changes_total") == 1
+
+
+def test_a_bootstrap_never_overrides_newer_live_messages() -> None:
+    live = LiveState(small_registry(), ApiMetrics())
+    message(live, "gare-rack", "occupancy", {"ts": (NOW - S) // 1_000_000, "occupied": 2})
+    live.bootstrap(
+        [
+            DeviceSnapshot("gare-rack", occupied=4, occupied_ns=NOW - 30 * S, last_seen_ns=NOW - 30 * S),
+            DeviceSnapshot("gp-rack-1", occupied=1, occupied_ns=NOW - 5 * S, last_seen_ns=NOW - 5 * S,
+                           battery_v=3.3, status_ns=NOW - 5 * S),
+            DeviceSnapshot("retired-device", occupied=1, occupied_ns=NOW, last_seen_ns=NOW),
+        ],
+        NOW,
+    )
+    assert live.bootstrapped
+    gare, grand_place = live.availability("gare"), live.availability("grand-place")
+    assert gare is not None and gare.occupied == 2
+    assert grand_place is not None and (grand_place.occupied, grand_place.unknown) == (1, 2)
+    assert live.health("gp-rack-1").battery_v == 3.3
+    assert live.alive("gp-rack-1") and not live.alive("gp-slot-01")
+
+
+def test_status_values_merge_by_time() -> None:
+    live = LiveState(small_registry(), ApiMetrics())
+    message(live, "gp-slot-01", "status", {"ts": NOW // 1_000_000, "battery_v": 3.6, "rssi": -90})
+    message(live, "gp-slot-01", "status", {"ts": NOW // 1_000_000 + 1000, "rssi": -95, "firmware": "1.2"})
+    message(live, "gp-slot-01", "status", {"ts": NOW // 1_000_000 - 1000, "battery_v": 2.0})  # late, older
+    health = live.health("gp-slot-01")
+    assert (health.battery_v, health.rssi, health.snr) == (3.6, -95, None)
+    assert health.status_ns == health.last_seen_ns == NOW + S
+
+
+def test_silence_turns_devices_stale_and_moves_last_modified() -> None:
+    live = LiveState(small_registry(), ApiMetrics())
+    live.bootstrap([], NOW)
+    message(live, "gare-rack", "occupancy", {"occupied": 0})
+    assert live.alive("gare-rack")
+    assert live.expire(NOW + S) == []
+    before = live.modified_ns
+    changed = live.expire(NOW + 3600 * S)
+    assert [a.parking_id for a in changed] == ["gare"]
+    assert not live.alive("gare-rack")
+    assert live.modified_ns == NOW + 3600 * S > before
+
+
+def test_a_listener_that_falls_behind_is_dropped_with_an_end_mark() -> None:
+    live = LiveState(small_registry(), ApiMetrics())
+    slow, quick = live.subscribe(), live.subscribe()
+    for occupied in range(SUBSCRIBER_QUEUE + 1):
+        message(live, "gare-rack", "occupancy", {"occupied": occupied % 2})
+        while not quick.queue.empty():
+            assert quick.queue.get_nowait() is not None
+    assert slow.queue.qsize() == 1 and slow.queue.get_nowait() is None
+    message(live, "gare-rack", "occupancy", {"occupied": 3})
+    assert slow.queue.empty()  # no longer fed
+    change = quick.queue.get_nowait()
+    assert change is not None and change.occupied == 3
+    live.unsubscribe(quick)
