@@ -58,9 +58,18 @@ class MqttListener:
         self.reconnects = 0
         self._acks: deque[tuple[int, int, int]] = deque()
 
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True
-        )
+        if broker.mqtt_v5:
+            client = mqtt.Client(
+                CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True
+            )
+        else:  # a 3.1.1-only broker (the demo's embedded amqtt): persistent session, no Receive Maximum
+            client = mqtt.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=client_id,
+                protocol=MQTTProtocolVersion.MQTTv311,
+                clean_session=False,
+                manual_ack=True,
+            )
         if broker.username is not None:
             client.username_pw_set(broker.username, broker.password)
         if broker.tls:
@@ -131,7 +140,10 @@ class MqttListener:
             return
         self._generation += 1
         self._backoff.reset()
-        client.subscribe(self._filter, options=SubscribeOptions(qos=1))
+        if self._broker.mqtt_v5:
+            client.subscribe(self._filter, options=SubscribeOptions(qos=1))
+        else:
+            client.subscribe(self._filter, qos=1)
         self._connected.set()
         log.info(
             "connected to %s (session %s), subscribed to %s",
@@ -165,7 +177,10 @@ class MqttListener:
         while not self._stop.is_set():
             if not socket_open:
                 try:
-                    if first:
+                    if first and not self._broker.mqtt_v5:
+                        self._client.connect(self._broker.host, self._broker.port, KEEPALIVE_S)
+                        first = False
+                    elif first:
                         self._client.connect(
                             self._broker.host,
                             self._broker.port,

@@ -41,6 +41,12 @@ class LiveAvailability:
             changed = self._fold.apply(reading, reading.ts_ns)
         return [availability_point(a, reading.ts_ns) for a in changed]
 
+    def replace_registry(self, registry: Registry, now_ns: int) -> list[Point]:
+        """Swap in an edited registry (devices adopted or removed); availability points for what changed."""
+        with self._lock:
+            changed = self._fold.replace_registry(registry, now_ns)
+        return [availability_point(a, now_ns) for a in changed]
+
     def expire(self, now_ns: int) -> list[Point]:
         """Availability points (at ``now_ns``) for parkings that changed because devices fell silent."""
         with self._lock:

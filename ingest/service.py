@@ -10,6 +10,7 @@ from types import FrameType
 
 from devices.native import Limits
 from devices.registry import Registry, load_registry
+from ridebuy.registry_watch import RegistryWatcher
 from devices.topics import SUBSCRIPTION
 from ingest.dead_letters import DeadLetters
 from ingest.health import HealthServer
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 EXPIRE_EVERY_S = 10.0
 """How often silent devices are looked for (their parkings' availability then turns unknown)."""
+REGISTRY_POLL_S = 2.0
+"""How often the registry file is checked for changes (an adopted device is accepted without a restart)."""
 
 
 def subscription_filter(shared_group: str | None) -> str:
@@ -80,6 +83,7 @@ class IngestService:
         self._threads = [
             threading.Thread(target=self.write_path.run, args=(self._stop,), name="write-path"),
             threading.Thread(target=self._expire_loop, name="expire", daemon=True),
+            threading.Thread(target=self._registry_loop, name="registry", daemon=True),
         ]
         for thread in self._threads:
             thread.start()
@@ -114,6 +118,16 @@ class IngestService:
                 log.warning("store not ready (%s); retrying in %.1f s", exc, delay)
                 self._stop.wait(delay)
         return False
+
+    def _registry_loop(self) -> None:
+        watcher = RegistryWatcher(self.settings.registry)
+        while not self._stop.wait(REGISTRY_POLL_S):
+            registry = watcher.changed()
+            if registry is not None:
+                self.handler.registry = registry
+                if points := self.live.replace_registry(registry, time.time_ns()):
+                    self.write_path.add(Received(points, 0, 0, 0, "", b"", time.time_ns()))
+                log.info("registry reloaded: %d devices", len(registry.devices))
 
     def _expire_loop(self) -> None:
         while not self._stop.wait(EXPIRE_EVERY_S):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from pathlib import Path
+
+import yaml
 
 from devices.rejections import RejectReason
 from tests.ingest.conftest import IngestFactory
@@ -198,3 +201,31 @@ def test_sigterm_flushes_then_exits_cleanly(
     time.sleep(0.3)
     assert ingest.stop() == 0
     assert count(influxdb, database, "occupancy") == 1
+
+
+def test_device_added_to_the_registry_is_accepted_without_a_restart(
+    mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory, registry_file: Path
+) -> None:
+    ingest = start_ingest(influxdb, database)
+    topic = TOPIC.format("gare-rack-2", "occupancy")
+    mosquitto_pub(mosquitto.url, topic, json.dumps({"ts": TS_MS, "occupied": 1}))
+    wait_until(lambda: count(influxdb, database, "ingest_errors") == 1, what="the unknown device dead-lettered")
+
+    data = yaml.safe_load(registry_file.read_text())
+    data["devices"].append({"id": "gare-rack-2", "kind": "rack", "parking": "gare", "spaces": 2})
+    registry_file.write_text(yaml.safe_dump(data))
+    ingest.wait_for_log("registry reloaded")
+
+    mosquitto_pub(mosquitto.url, topic, json.dumps({"ts": TS_MS + 1, "occupied": 2}))
+    wait_until(lambda: count(influxdb, database, "occupancy") == 1, what="the adopted device's reading")
+    assert influxdb.rows(database, "SELECT occupied, device FROM occupancy")[0]["device"] == "gare-rack-2"
+
+
+def test_bad_registry_edit_keeps_the_running_registry(
+    mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory, registry_file: Path
+) -> None:
+    ingest = start_ingest(influxdb, database)
+    registry_file.write_text(registry_file.read_text() + "\n  - {id: broken, kind: nonsense}\n")
+    ingest.wait_for_log("registry changed but cannot be used")
+    mosquitto_pub(mosquitto.url, TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": TS_MS, "occupied": 1}))
+    wait_until(lambda: count(influxdb, database, "occupancy") == 1, what="data still flowing")
