@@ -10,7 +10,6 @@ from types import FrameType
 
 from devices.native import Limits
 from devices.registry import Registry, load_registry
-from ridebuy.registry_watch import RegistryWatcher
 from devices.topics import SUBSCRIPTION
 from ingest.dead_letters import DeadLetters
 from ingest.health import HealthServer
@@ -21,6 +20,7 @@ from ingest.spool import Spool
 from ingest.write_path import Received, WritePath
 from ridebuy.backoff import Backoff
 from ridebuy.brokers import parse_broker_url
+from ridebuy.registry_watch import RegistryWatcher
 from ridebuy.settings import Settings, default_spool_dir
 from ridebuy.store.base import Store, StoreUnavailable
 from ridebuy.store.open import open_store
