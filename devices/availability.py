@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from devices.codecs import heartbeat_allowance_s
 from devices.readings import OccupancyReading, Reading
 from devices.registry import DeviceKind, Registry
 
@@ -108,7 +109,7 @@ class AvailabilityFold:
         state = self._devices.get(device_id)
         if device is None or state is None or state.last_seen_ns is None:
             return False
-        allowance_ns = int(device.heartbeat_s * self._tolerance * 1_000_000_000)
+        allowance_ns = int(heartbeat_allowance_s(device) * self._tolerance * 1_000_000_000)
         return now_ns - state.last_seen_ns <= allowance_ns
 
     def _parking_of(self, device_id: str) -> str | None:

@@ -99,6 +99,7 @@ class Registry(_Entry):
         object.__setattr__(self, "_parkings", {p.id: p for p in self.parkings})
         object.__setattr__(self, "_counters", {c.id: c for c in self.counters})
         object.__setattr__(self, "_devices", {d.id: d for d in self.devices})
+        object.__setattr__(self, "_by_dev_eui", {d.dev_eui.upper(): d for d in self.devices if d.dev_eui})
         by_parking: dict[str, list[Device]] = {}
         for device in self.devices:
             if device.parking is not None:
@@ -119,6 +120,11 @@ class Registry(_Entry):
     def device_by_id(self) -> Mapping[str, Device]:
         return self._devices  # type: ignore[no-any-return, attr-defined]
 
+    @property
+    def device_by_dev_eui(self) -> Mapping[str, Device]:
+        """Devices by DevEUI in upper-case hex (how LoRaWAN envelopes name them)."""
+        return self._by_dev_eui  # type: ignore[no-any-return, attr-defined]
+
     def spaces_of(self, device_id: str) -> int:
         """Spaces a rack or slot device watches (0 for counters)."""
         return self._spaces.get(device_id, 0)  # type: ignore[no-any-return, attr-defined]
@@ -134,6 +140,12 @@ class Registry(_Entry):
                 if entry.id in seen:
                     raise _EntryError(section, index, entry.id, "id", f"duplicate id '{entry.id}'")
                 seen.add(entry.id)
+        dev_euis: dict[str, str] = {}
+        for index, device in enumerate(self.devices):
+            if device.dev_eui is not None:
+                other = dev_euis.setdefault(device.dev_eui.upper(), device.id)
+                if other != device.id:
+                    raise _EntryError("devices", index, device.id, "dev_eui", f"DevEUI already used by '{other}'")
         parkings = {p.id: p for p in self.parkings}
         counters = {c.id for c in self.counters}
         for index, device in enumerate(self.devices):

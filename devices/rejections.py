@@ -15,9 +15,14 @@ class RejectReason(StrEnum):
     """The store refused the message's points for good (e.g. a field type conflict)."""
     INTERNAL_ERROR = "internal_error"
     """Decoding failed in an unforeseen way: a bug, logged with its traceback; the stream goes on."""
+    WRONG_FORMAT = "wrong_format"
+    """A LoRaWAN envelope for a device the registry lists under another format (native, ttn, chirpstack)."""
+    NO_CODEC = "no_codec"
+    """The device's bytes cannot be read: the registry names no codec (or one ridebuy lacks) and the network
+    server sent no decoded object."""
 
 
-class Rejected(Exception):  # noqa: N818 - it is a verdict on a message, not an error of the program
+class Rejected(Exception):
     """A message that cannot become data. It is dead-lettered with ``reason`` and acknowledged."""
 
     def __init__(self, reason: RejectReason, detail: str, device_id: str = "") -> None:

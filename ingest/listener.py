@@ -39,13 +39,13 @@ class MqttListener:
         self,
         broker: BrokerAddress,
         client_id: str,
-        topic_filter: str,
+        topic_filters: tuple[str, ...],
         on_message: OnMessage,
         receive_maximum: int = 10_000,
         session_expiry_s: int = 7 * 86_400,
     ) -> None:
         self._broker = broker
-        self._filter = topic_filter
+        self._filters = topic_filters
         self._on_message = on_message
         self._receive_maximum = receive_maximum
         self._session_expiry_s = session_expiry_s
@@ -141,15 +141,15 @@ class MqttListener:
         self._generation += 1
         self._backoff.reset()
         if self._broker.mqtt_v5:
-            client.subscribe(self._filter, options=SubscribeOptions(qos=1))
+            client.subscribe([(f, SubscribeOptions(qos=1)) for f in self._filters])
         else:
-            client.subscribe(self._filter, qos=1)
+            client.subscribe([(f, 1) for f in self._filters])
         self._connected.set()
         log.info(
             "connected to %s (session %s), subscribed to %s",
             self._broker.display,
             "resumed" if flags.session_present else "new",
-            self._filter,
+            ", ".join(self._filters),
         )
 
     def _handle_disconnect(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from devices.native import Limits, decode_native
+from devices.messages import UplinkDedup, decode_message
+from devices.native import Limits
 from devices.registry import Registry
 from devices.rejections import Rejected, RejectReason
 from ingest.dead_letters import DeadLetters
@@ -22,13 +23,22 @@ class MessageHandler:
         self._limits = limits
         self._live = live
         self._dead_letters = dead_letters
+        self._dedup = UplinkDedup()
         self.received = 0
+
+    @property
+    def duplicates(self) -> int:
+        """LoRaWAN uplinks dropped as copies of one already taken (two gateways, a republished event)."""
+        return self._dedup.duplicates
 
     def points_for(self, topic: str, payload: bytes, received_ns: int) -> list[Point]:
         self.received += 1
         try:
-            reading = decode_native(topic, payload, received_ns, self.registry, self._limits)
-            return [*reading_points(reading), *self._live.apply(reading)]
+            points: list[Point] = []
+            for reading in decode_message(topic, payload, received_ns, self.registry, self._limits, self._dedup):
+                points.extend(reading_points(reading))
+                points.extend(self._live.apply(reading))
+            return points
         except Rejected as rejection:
             return [self._dead_letters.point(rejection, topic, payload, received_ns)]
         except Exception as exc:  # a bug must not stop the stream; the traceback goes to the log

@@ -8,9 +8,9 @@ import threading
 import time
 from types import FrameType
 
+from devices.messages import ALL_SUBSCRIPTIONS
 from devices.native import Limits
 from devices.registry import Registry, load_registry
-from devices.topics import SUBSCRIPTION
 from ingest.dead_letters import DeadLetters
 from ingest.health import HealthServer
 from ingest.listener import MqttListener
@@ -33,9 +33,9 @@ REGISTRY_POLL_S = 2.0
 """How often the registry file is checked for changes (an adopted device is accepted without a restart)."""
 
 
-def subscription_filter(shared_group: str | None) -> str:
-    """The topic filter; with a group, a shared subscription that spreads messages over the workers."""
-    return f"$share/{shared_group}/{SUBSCRIPTION}" if shared_group else SUBSCRIPTION
+def subscription_filters(shared_group: str | None) -> tuple[str, ...]:
+    """The topic filters; with a group, shared subscriptions that spread messages over the workers."""
+    return tuple(f"$share/{shared_group}/{f}" if shared_group else f for f in ALL_SUBSCRIPTIONS)
 
 
 class IngestService:
@@ -53,7 +53,7 @@ class IngestService:
         self.listener = MqttListener(
             parse_broker_url(settings.mqtt_url),
             settings.client_id,
-            subscription_filter(settings.shared_group),
+            subscription_filters(settings.shared_group),
             self._on_message,
             receive_maximum=settings.receive_maximum,
             session_expiry_s=settings.session_expiry_s,

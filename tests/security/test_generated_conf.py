@@ -1,0 +1,112 @@
+"""The generated mosquitto.conf itself, run by the real broker: authenticated listeners, TLS included."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devices.topics import SUBSCRIPTION, MessageKind, device_topic
+from ridebuy.mosquitto_acl import parse_credentials
+from tests.security.clients import V5, V311, Probe
+from tests.security.conftest import generate
+from tests.support.ports import free_port, wait_for_port
+from tests.support.servers import Mosquitto
+
+pytestmark = pytest.mark.integration
+
+NOT_AUTHORIZED = 0x87
+
+
+class GeneratedConfMosquitto(Mosquitto):
+    """Mosquitto run with the generated mosquitto.conf, its listeners moved to free loopback ports."""
+
+    def __init__(self, workdir: Path, conf: Path) -> None:
+        super().__init__(workdir)
+        self.conf = conf
+        self.tls_port = free_port()
+
+    def command(self) -> list[str]:
+        text = self.conf.read_text()
+        text = text.replace("\nlistener 1883\n", f"\nlistener {self.port} 127.0.0.1\n")
+        text = text.replace("\nlistener 8883\n", f"\nlistener {self.tls_port} 127.0.0.1\n")
+        # As root, Mosquitto would read the files as the 'mosquitto' user, who cannot enter our temporary dir.
+        text += "user root\nlog_dest stdout\n" if os.geteuid() == 0 else "log_dest stdout\n"
+        config = self.workdir / "generated.conf"
+        config.write_text(text)
+        return [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(config)]
+
+    def wait_ready(self) -> None:
+        wait_for_port(self.port)
+        if "\n#listener 8883" not in self.conf.read_text():
+            wait_for_port(self.tls_port)
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (openssl), playing the deployment's certfile and keyfile."""
+    cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def deployed(tmp_path: Path, registry_file: Path, certificate: tuple[Path, Path]) -> Iterator[GeneratedConfMosquitto]:
+    cert, key = certificate
+    files = tmp_path / "config"
+    data = tmp_path / "data"
+    data.mkdir()
+    flags = [
+        "--broker-dir",
+        str(files),
+        "--data-dir",
+        str(data),
+        "--tls-certfile",
+        str(cert),
+        "--tls-keyfile",
+        str(key),
+    ]
+    assert generate(registry_file, files, *flags) == 0
+    broker = GeneratedConfMosquitto(tmp_path / "mosquitto", files / "mosquitto.conf")
+    broker.start()
+    yield broker
+    broker.kill()
+
+
+def test_the_generated_conf_secures_both_listeners(
+    deployed: GeneratedConfMosquitto, certificate: tuple[Path, Path]
+) -> None:
+    credentials = parse_credentials((deployed.conf.parent / "credentials.yaml").read_text(), "credentials.yaml")
+    ingest = Probe(deployed.url, "ridebuy-ingest", credentials["ridebuy-ingest"], V5)
+    assert ingest.connect().value == 0
+    ingest.subscribe(SUBSCRIPTION)
+    tls_url = f"mqtts://127.0.0.1:{deployed.tls_port}"
+    device = Probe(tls_url, "gp-rack-1", credentials["gp-rack-1"], V311, ca_certs=certificate[0])
+    try:
+        assert device.connect().value == 0
+        device.publish(device_topic("gp-rack-1", MessageKind.STATUS), b"over tls")
+        assert ingest.next_message() == (device_topic("gp-rack-1", MessageKind.STATUS), b"over tls")
+        assert device.publish(device_topic("gp-slot-01", MessageKind.STATUS), b"forged").value == 0
+        device.publish(device_topic("gp-rack-1", MessageKind.STATUS), b"barrier")
+        assert ingest.next_message()[1] == b"barrier"
+        assert device.client.is_connected()
+    finally:
+        device.close()
+        ingest.close()
+    for url, ca in ((deployed.url, None), (tls_url, certificate[0])):
+        assert Probe(url, None, None, V5, ca_certs=ca).connect().value == NOT_AUTHORIZED
+    deployed.stop()
+    assert (deployed.workdir.parent / "data" / "mosquitto.db").is_file(), "persistence goes to --data-dir"
