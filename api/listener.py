@@ -19,7 +19,7 @@ import anyio
 
 from api.live import LiveState
 from api.metrics import ApiMetrics
-from devices.topics import SUBSCRIPTION
+from devices.messages import ALL_SUBSCRIPTIONS
 from ridebuy.backoff import Backoff
 from ridebuy.brokers import BrokerAddress
 
@@ -50,12 +50,12 @@ async def listen_forever(
                 tls_context=ssl.create_default_context() if broker.tls else None,
                 keepalive=30,
             ) as client:
-                await client.subscribe(SUBSCRIPTION, qos=1)
+                await client.subscribe([(topic_filter, 1) for topic_filter in ALL_SUBSCRIPTIONS])
                 backoff.reset()
                 _connected(live, metrics, True)
                 if on_connect is not None:
                     on_connect()
-                log.info("live state subscribed to %s on %s", SUBSCRIPTION, broker.display)
+                log.info("live state subscribed to %s on %s", ", ".join(ALL_SUBSCRIPTIONS), broker.display)
                 async for message in client.messages:
                     payload = message.payload
                     data = payload if isinstance(payload, bytes) else str(payload or "").encode()

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 
 from api.metrics import ApiMetrics
 from devices.availability import Availability, AvailabilityFold
-from devices.native import Limits, decode_native
+from devices.messages import decode_message
+from devices.native import Limits
 from devices.readings import Reading, StatusReading
 from devices.registry import Registry
 from devices.rejections import Rejected
@@ -84,12 +85,15 @@ class LiveState:
         """Decode and fold one MQTT message; a bad one is counted by reason and otherwise ignored."""
         self._metrics.messages_received.inc()
         try:
-            reading = decode_native(topic, payload, now_ns, self.registry, self._limits)
+            readings = decode_message(topic, payload, now_ns, self.registry, self._limits)
         except Rejected as rejection:
             self._metrics.messages_rejected.labels(rejection.reason.value).inc()
             log.debug("ignored a message on %s: %s", topic, rejection)
             return []
-        return self.apply(reading, now_ns)
+        changed: list[Availability] = []
+        for reading in readings:
+            changed.extend(self.apply(reading, now_ns))
+        return changed
 
     def apply(self, reading: Reading, now_ns: int) -> list[Availability]:
         self._note_health(reading)
