@@ -13,8 +13,8 @@ from tests.support.servers import InfluxDB, Mosquitto
 from tests.support.waiting import wait_until
 
 MESSAGES = int(os.environ.get("RIDEBUY_CRASH_MESSAGES", "20000"))
-KILL_EVERY_S = 2.0
-RATE_PER_S = 2_500
+KILL_EVERY_S = 1.5
+RATE_PER_S = 2_000
 
 
 def test_every_message_stored_exactly_once_across_repeated_sigkills(
