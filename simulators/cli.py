@@ -56,37 +56,87 @@ def _start_time(text: str) -> float:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``ridebuy simulate`` (settings such as --mqtt-url and --registry come from ridebuy.cli)."""
     group = parser.add_argument_group("simulation")
-    group.add_argument("--speed", type=_bounded(float, 0.0, inclusive=False), default=1.0, metavar="S",
-                       help="the traffic pattern's clock runs S times faster than real time; timestamps stay "
-                            "real [default: 1]")
-    group.add_argument("--start", type=_start_time, default=None, metavar="DATETIME",
-                       help="simulated moment to start from, ISO 8601, local Hannut time unless an offset is "
-                            "given, e.g. 2026-05-04T06:00 [default: now]")
-    group.add_argument("--seed", type=int, default=None,
-                       help="seed of every random draw: same seed and --start give the same traffic "
-                            "[default: random, logged]")
-    group.add_argument("--backfill", type=_bounded(float, 0.0), default=0.0, metavar="DAYS",
-                       help="first publish DAYS of history with past timestamps as fast as --rate allows, "
-                            "then go live [default: 0]")
-    group.add_argument("--counter-mode", choices=[mode.value for mode in CounterMode], default="interval",
-                       help="interval: one message per direction and class per interval, zeros included; "
-                            "event: one message per passage [default: interval]")
-    group.add_argument("--counter-interval", type=_bounded(int, 1), default=COUNTER_INTERVAL_S, metavar="SECONDS",
-                       help="simulated length of a counting interval; sent every SECONDS/speed real seconds "
-                            f"(at least 1) [default: {COUNTER_INTERVAL_S}]")
+    group.add_argument(
+        "--speed",
+        type=_bounded(float, 0.0, inclusive=False),
+        default=1.0,
+        metavar="S",
+        help="the traffic pattern's clock runs S times faster than real time; timestamps stay real [default: 1]",
+    )
+    group.add_argument(
+        "--start",
+        type=_start_time,
+        default=None,
+        metavar="DATETIME",
+        help="simulated moment to start from, ISO 8601, local Hannut time unless an offset is "
+        "given, e.g. 2026-05-04T06:00 [default: now]",
+    )
+    group.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of every random draw: same seed and --start give the same traffic [default: random, logged]",
+    )
+    group.add_argument(
+        "--backfill",
+        type=_bounded(float, 0.0),
+        default=0.0,
+        metavar="DAYS",
+        help="first publish DAYS of history with past timestamps as fast as --rate allows, then go live [default: 0]",
+    )
+    group.add_argument(
+        "--counter-mode",
+        choices=[mode.value for mode in CounterMode],
+        default="interval",
+        help="interval: one message per direction and class per interval, zeros included; "
+        "event: one message per passage [default: interval]",
+    )
+    group.add_argument(
+        "--counter-interval",
+        type=_bounded(int, 1),
+        default=COUNTER_INTERVAL_S,
+        metavar="SECONDS",
+        help="simulated length of a counting interval; sent every SECONDS/speed real seconds "
+        f"(at least 1) [default: {COUNTER_INTERVAL_S}]",
+    )
 
     load = parser.add_argument_group("load and stopping")
-    load.add_argument("--rate", type=_bounded(float, 0.0, inclusive=False), default=None, metavar="MSG_PER_S",
-                      help="at most this many messages per second overall [default: no limit]")
-    load.add_argument("--devices", type=_bounded(int, 0), default=0, metavar="N",
-                      help="add N synthetic devices (racks, slots and counters near Hannut) [default: 0]")
-    load.add_argument("--write-registry", type=Path, default=None, metavar="PATH",
-                      help="write the registry including the --devices N synthetic devices to PATH and exit "
-                           "(give it to the ingest as RIDEBUY_REGISTRY)")
-    load.add_argument("--duration", type=_bounded(float, 0.0, inclusive=False), default=None, metavar="SECONDS",
-                      help="stop after SECONDS of live traffic (real time) [default: run until stopped]")
-    load.add_argument("--count", type=_bounded(int, 0), default=None, metavar="N",
-                      help="stop after N messages, backfill included [default: no limit]")
+    load.add_argument(
+        "--rate",
+        type=_bounded(float, 0.0, inclusive=False),
+        default=None,
+        metavar="MSG_PER_S",
+        help="at most this many messages per second overall [default: no limit]",
+    )
+    load.add_argument(
+        "--devices",
+        type=_bounded(int, 0),
+        default=0,
+        metavar="N",
+        help="add N synthetic devices (racks, slots and counters near Hannut) [default: 0]",
+    )
+    load.add_argument(
+        "--write-registry",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write the registry including the --devices N synthetic devices to PATH and exit "
+        "(give it to the ingest as RIDEBUY_REGISTRY)",
+    )
+    load.add_argument(
+        "--duration",
+        type=_bounded(float, 0.0, inclusive=False),
+        default=None,
+        metavar="SECONDS",
+        help="stop after SECONDS of live traffic (real time) [default: run until stopped]",
+    )
+    load.add_argument(
+        "--count",
+        type=_bounded(int, 0),
+        default=None,
+        metavar="N",
+        help="stop after N messages, backfill included [default: no limit]",
+    )
     load.add_argument("--qos", type=int, choices=(0, 1, 2), default=1, help="MQTT QoS of every message [default: 1]")
 
 
@@ -119,23 +169,37 @@ def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
         log.error("%s", exc)
         return 2
     if args.write_registry is not None:
-        write_registry(registry, args.write_registry, header=(
-            f"ridebuy registry: {settings.registry} plus {args.devices} synthetic load-test devices\n"
-            f"written by `ridebuy simulate --devices {args.devices} --write-registry ...`; the synthetic entries\n"
-            "are ILLUSTRATIVE, not real places."
-        ))
+        write_registry(
+            registry,
+            args.write_registry,
+            header=(
+                f"ridebuy registry: {settings.registry} plus {args.devices} synthetic load-test devices\n"
+                f"written by `ridebuy simulate --devices {args.devices} --write-registry ...`; the synthetic entries\n"
+                "are ILLUSTRATIVE, not real places."
+            ),
+        )
         log.info("wrote %d devices (%d synthetic) to %s", len(registry.devices), args.devices, args.write_registry)
         return 0
 
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     options = SimulationOptions(
-        seed=seed, speed=args.speed, start_s=args.start, backfill_days=args.backfill, rate=args.rate,
-        duration_s=args.duration, count=args.count, counter_mode=CounterMode(args.counter_mode),
+        seed=seed,
+        speed=args.speed,
+        start_s=args.start,
+        backfill_days=args.backfill,
+        rate=args.rate,
+        duration_s=args.duration,
+        count=args.count,
+        counter_mode=CounterMode(args.counter_mode),
         counter_interval_s=args.counter_interval,
     )
     log.info(
-        "simulating %d devices of %s (%d synthetic), seed %d, speed %g", len(registry.devices), settings.registry,
-        args.devices, seed, args.speed,
+        "simulating %d devices of %s (%d synthetic), seed %d, speed %g",
+        len(registry.devices),
+        settings.registry,
+        args.devices,
+        seed,
+        args.speed,
     )
     stop = threading.Event()
     with _stop_on_signals(stop):
@@ -169,7 +233,10 @@ def _summary(stats: Stats, publisher: MqttPublisher) -> None:
     simulated = f", simulated clock at {local_time(stats.sim_s):%a %Y-%m-%d %H:%M}" if stats.sim_s else ""
     log.info(
         "done (%s): %d messages sent%s, %s; %d acknowledged, %d not sent",
-        stats.finished, stats.sent, simulated,
+        stats.finished,
+        stats.sent,
+        simulated,
         ", ".join(f"{kind.value} {count}" for kind, count in sorted(stats.by_kind.items())) or "none",
-        publisher.acknowledged, publisher.dropped,
+        publisher.acknowledged,
+        publisher.dropped,
     )

@@ -28,6 +28,7 @@ from devices.registry import Device, DeviceKind, Registry
 from devices.topics import MessageKind, device_topic
 from simulators.clock import SimClock, rfc3339_ms
 from simulators.counting import CounterModel
+from simulators.lorawan import NativeMessage, UplinkCounters, as_uplink, speaks_lorawan
 from simulators.occupancy import RackModel, SlotModel
 from simulators.profiles import profile_for
 from simulators.status import StatusModel
@@ -122,6 +123,7 @@ class Engine:
         self.occupancy_step_s = occupancy_step_s
         self._devices = [self._device_sim(device, seed, sim_start_s) for device in registry.devices]
         self._clock: SimClock | None = None
+        self._uplinks = UplinkCounters()
 
     def _device_sim(self, device: Device, seed: int, sim_s: float) -> _DeviceSim:
         rng = device_rng(seed, device.id)
@@ -189,7 +191,7 @@ class Engine:
                 sim.next_interval_s += interval_real_s
                 following = sim.next_interval_s + interval_real_s
             heapq.heapreplace(heap, (following, index, event))
-            yield from messages
+            yield from self._as_sent(sim, messages)
 
     def _close_intervals(self, previous: SimClock, begin_s: float) -> Iterator[Message]:
         """On a change of clock (backfill -> live), report what counters counted since their last interval."""
@@ -198,10 +200,20 @@ class Engine:
                 continue
             length_s = int(begin_s - sim.next_interval_s)
             if length_s >= 1:
-                yield from self._interval(sim, previous, sim.next_interval_s, length_s)
+                yield from self._as_sent(sim, self._interval(sim, previous, sim.next_interval_s, length_s))
                 sim.next_interval_s += length_s
 
     # What each event sends -------------------------------------------------------------------------------
+    def _as_sent(self, sim: _DeviceSim, messages: list[Message]) -> list[Message]:
+        """Native messages as they are; a LoRaWAN device's event becomes one network-server uplink."""
+        if not messages or not speaks_lorawan(sim.device):
+            return messages
+        native = [NativeMessage(m.kind, m.real_s, m.payload) for m in messages]
+        topic, payload = as_uplink(sim.device, native, self._uplinks, sim.rng)
+        first = messages[0]
+        due_s = max(m.due_s for m in messages)
+        return [Message(due_s, first.real_s, first.sim_s, sim.device.id, first.kind, topic, payload)]
+
     def _message(
         self, sim: _DeviceSim, kind: MessageKind, due_s: float, real_s: float, sim_s: float, fields: dict[str, object]
     ) -> Message:
@@ -221,9 +233,7 @@ class Engine:
         if sim.counter is None:
             occupied = self._occupied(sim, sim_s)
             sim.last_occupied = int(occupied)
-            messages.append(
-                self._message(sim, MessageKind.OCCUPANCY, real_s, real_s, sim_s, {"occupied": occupied})
-            )
+            messages.append(self._message(sim, MessageKind.OCCUPANCY, real_s, real_s, sim_s, {"occupied": occupied}))
         return messages
 
     def _step(self, sim: _DeviceSim, clock: SimClock, real_s: float) -> list[Message]:

@@ -75,7 +75,11 @@ class Progress:
         stats = self._stats
         log.info(
             "%s: %d messages sent (%.0f msg/s), simulated clock %s, broker %s",
-            stats.phase, stats.sent, self._meter.rate(stats.sent), _sim_clock(stats), self._link(),
+            stats.phase,
+            stats.sent,
+            self._meter.rate(stats.sent),
+            _sim_clock(stats),
+            self._link(),
         )
 
     def __enter__(self) -> Progress:

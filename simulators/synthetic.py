@@ -21,8 +21,18 @@ GROUP = ("rack", "rack", "slot", "slot", "slot", "slot", "slot", "slot", "slot",
 RACK_SPACES = 10
 CENTRE = (50.6716, 5.0770)
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
-_PLACES = ("bus station", "school", "shops", "market", "library", "sports hall", "church", "town hall",
-           "cultural centre", "centre")
+_PLACES = (
+    "bus station",
+    "school",
+    "shops",
+    "market",
+    "library",
+    "sports hall",
+    "church",
+    "town hall",
+    "cultural centre",
+    "centre",
+)
 _HEARTBEATS_S = (300, 450, 600, 750, 900)
 
 
@@ -57,15 +67,23 @@ def synthetic_entries(count: int) -> tuple[list[Parking], list[Counter], list[De
                 )
             elif kind == "rack":
                 capacity += RACK_SPACES
-                devices.append(Device(id=device_id, kind=DeviceKind.RACK, parking=parking_id,
-                                      spaces=RACK_SPACES, heartbeat_s=heartbeat_s))
+                devices.append(
+                    Device(
+                        id=device_id,
+                        kind=DeviceKind.RACK,
+                        parking=parking_id,
+                        spaces=RACK_SPACES,
+                        heartbeat_s=heartbeat_s,
+                    )
+                )
             else:
                 capacity += 1
                 devices.append(Device(id=device_id, kind=DeviceKind.SLOT, parking=parking_id, heartbeat_s=heartbeat_s))
         if capacity:
             place = _PLACES[group % len(_PLACES)]
-            parkings.append(Parking(id=parking_id, name=f"Synthetic {place} {group + 1}", lat=lat, lon=lon,
-                                    capacity=capacity))
+            parkings.append(
+                Parking(id=parking_id, name=f"Synthetic {place} {group + 1}", lat=lat, lon=lon, capacity=capacity)
+            )
     return parkings, counters, devices
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from devices.availability import AvailabilityFold
+from devices.messages import decode_message
 from devices.native import decode_native
 from devices.readings import PassageReading
 from devices.registry import Registry, load_registry, parse_registry, sample_registry_path
@@ -108,11 +109,11 @@ def fill(store: InfluxStore, days: float, *, registry: Registry | None = None, s
             bad_index += 1
             next_bad_s += BAD_MESSAGE_EVERY_S
         received_ns = int(message.due_s * 1e9)
-        reading = decode_native(message.topic, message.payload, received_ns, registry)
         filled.messages += 1
-        filled.devices.add(reading.device_id)
-        batch.extend(reading_points(reading))
-        batch.extend(availability_point(a, reading.ts_ns) for a in fold.apply(reading, reading.ts_ns))
+        for reading in decode_message(message.topic, message.payload, received_ns, registry):
+            filled.devices.add(reading.device_id)
+            batch.extend(reading_points(reading))
+            batch.extend(availability_point(a, reading.ts_ns) for a in fold.apply(reading, reading.ts_ns))
         if isinstance(reading, PassageReading) and reading.traffic_class.value in CYCLE_CLASSES:
             filled.cycle_passages += reading.count
             if reading.direction.value == "in":

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from devices.native import decode_native
+from devices.messages import decode_message
 from devices.registry import Registry
 from devices.topics import MessageKind
 from simulators.engine import Message
@@ -41,16 +41,18 @@ class ListSink:
         self.sent: list[tuple[float, Message]] = []
 
     def send(self, message: Message) -> bool:
-        reading = decode_native(message.topic, message.payload, round(self.timer.now() * 1e9), self.registry)
-        assert reading.ts_ns <= round(self.timer.now() * 1e9)
+        readings = decode_message(message.topic, message.payload, round(self.timer.now() * 1e9), self.registry)
+        assert readings
+        assert all(reading.ts_ns <= round(self.timer.now() * 1e9) for reading in readings)
         self.sent.append((self.timer.now(), message))
         if self.stop_after is not None and len(self.sent) >= self.stop_after:
             self.timer.stopped = True
         return True
 
 
-def simulate(registry: Registry, options: SimulationOptions, stop_after: int | None = None
-             ) -> tuple[FakeTimer, ListSink, str]:
+def simulate(
+    registry: Registry, options: SimulationOptions, stop_after: int | None = None
+) -> tuple[FakeTimer, ListSink, str]:
     timer = FakeTimer(NOW)
     sink = ListSink(timer, registry, stop_after)
     stats = Simulation(registry, options, sink, timer).run()

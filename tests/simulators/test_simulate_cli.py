@@ -17,10 +17,9 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devices.native import decode_native
+from devices.messages import ALL_SUBSCRIPTIONS, decode_message
 from devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
 from devices.registry import DeviceKind, Registry, load_registry
-from devices.topics import SUBSCRIPTION
 from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
 
@@ -30,13 +29,13 @@ RIDEBUY = str(Path(sys.executable).with_name("ridebuy"))
 
 
 class Subscriber:
-    """A paho client subscribed to every native device topic; keeps (arrival ns, topic, payload)."""
+    """A paho client subscribed to every device topic (native and LoRaWAN); keeps (arrival ns, topic, payload)."""
 
     def __init__(self, broker: Mosquitto) -> None:
         self.messages: queue.Queue[tuple[int, str, bytes]] = queue.Queue()
         self._subscribed = threading.Event()
         self._client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="test-watcher")
-        self._client.on_connect = lambda client, *_: client.subscribe(SUBSCRIPTION, qos=1)
+        self._client.on_connect = lambda client, *_: client.subscribe([(f, 1) for f in ALL_SUBSCRIPTIONS])
         self._client.on_subscribe = lambda *_: self._subscribed.set()
         self._client.on_message = self._on_message
         self._client.connect("127.0.0.1", broker.port)
@@ -97,8 +96,12 @@ def finish(process: subprocess.Popen[str], timeout_s: float = 60) -> str:
 
 
 def decode_all(received: list[tuple[int, str, bytes]], registry: Registry) -> list[Reading]:
-    """Every message must be one the ingest accepts (decode_native raises otherwise)."""
-    return [decode_native(topic, payload, arrived_ns, registry) for arrived_ns, topic, payload in received]
+    """Every message must be one the ingest accepts (decode_message raises otherwise)."""
+    return [
+        reading
+        for arrived_ns, topic, payload in received
+        for reading in decode_message(topic, payload, arrived_ns, registry)
+    ]
 
 
 def test_simulate_publishes_valid_messages_of_every_kind_for_every_hannut_device(

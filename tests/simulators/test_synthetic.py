@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.native import decode_native
+from devices.messages import decode_message
 from devices.registry import DeviceKind, Registry, RegistryError, load_registry
 from simulators.clock import SimClock
 from simulators.engine import Engine
@@ -14,11 +14,11 @@ from tests.simulators.conftest import local_epoch
 
 def test_synthetic_devices_join_the_registry_with_their_parkings_and_counters(hannut: Registry) -> None:
     registry = with_synthetic(hannut, 25)
-    synthetic = registry.devices[len(hannut.devices):]
+    synthetic = registry.devices[len(hannut.devices) :]
     assert len(synthetic) == 25
     kinds = [d.kind for d in synthetic]
     assert kinds.count(DeviceKind.COUNTER) == 2 and kinds.count(DeviceKind.RACK) == 6
-    for parking in registry.parkings[len(hannut.parkings):]:
+    for parking in registry.parkings[len(hannut.parkings) :]:
         watched = sum(registry.spaces_of(d.id) for d in registry.devices_of_parking(parking.id))
         assert watched == parking.capacity  # no space left unwatched: the live map knows every one
 
@@ -52,6 +52,6 @@ def test_a_written_registry_reads_back_the_same_and_its_devices_decode(hannut: R
     engine = Engine(loaded, 1, begin)
     seen = set()
     for message in engine.run(SimClock(begin, begin, 60.0), begin, begin + 120, announce_s=5):
-        decode_native(message.topic, message.payload, round(message.due_s * 1e9), loaded)
+        assert decode_message(message.topic, message.payload, round(message.due_s * 1e9), loaded)
         seen.add(message.device_id)
     assert seen == set(loaded.device_by_id)
