@@ -1,0 +1,67 @@
+"""Configuration: every setting documented, bad values stop start-up with a sentence naming the setting."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ridebuy.settings import Settings, SettingsError, load_settings
+from tests.support.processes import RIDEBUY
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    text = (ROOT / ".env.example").read_text()
+    missing = [name for name in Settings.model_fields if f"RIDEBUY_{name.upper()}=" not in text]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"mqtt_url": "http://broker"}, "RIDEBUY_MQTT_URL (--mqtt-url)"),
+        ({"store_url": "postgres://x"}, "RIDEBUY_STORE_URL (--store-url)"),
+        ({"batch_size": "0"}, "RIDEBUY_BATCH_SIZE (--batch-size)"),
+        ({"log_level": "LOUD"}, "RIDEBUY_LOG_LEVEL (--log-level)"),
+    ],
+)
+def test_bad_setting_names_itself(overrides: dict[str, object], named: str) -> None:
+    with pytest.raises(SettingsError, match=named.replace("(", r"\(").replace(")", r"\)")):
+        load_settings(**overrides)
+
+
+def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RIDEBUY_BATCH_SIZE", "123")
+    assert load_settings().batch_size == 123
+    assert load_settings(batch_size="7").batch_size == 7  # a flag wins over the environment
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([RIDEBUY, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_bad_flag_stops_start_up_with_a_sentence() -> None:
+    result = run("ingest", "--mqtt-url", "ftp://nowhere")
+    assert result.returncode == 2
+    assert "RIDEBUY_MQTT_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_registry_stops_start_up_naming_file_entry_and_field(tmp_path: Path) -> None:
+    registry = tmp_path / "town.yaml"
+    registry.write_text("parkings: [{id: p, name: P, lat: 50, lon: 5, capacity: -1}]\n")
+    for command in ("ingest", "api", "simulate"):
+        result = run(command, "--registry", str(registry))
+        assert result.returncode == 2, (command, result.stderr)
+        assert f"{registry}: parkings[0] (id 'p'), field 'capacity'" in result.stderr, command
+        assert "Traceback" not in result.stderr
+
+
+def test_bad_store_url_stops_start_up() -> None:
+    result = run("ingest", "--store-url", "influxdb://127.0.0.1:notaport/x")
+    assert result.returncode == 2
+    assert "port" in result.stderr
+    assert "Traceback" not in result.stderr
