@@ -1,9 +1,9 @@
-"""MQTT broker addresses: ``mqtt://[user:pass@]host:port`` (``mqtts://`` for TLS)."""
+"""MQTT broker addresses: ``mqtt://[user:pass@]host:port[?protocol=3.1.1]`` (``mqtts://`` for TLS)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +13,8 @@ class BrokerAddress:
     tls: bool
     username: str | None = None
     password: str | None = None
+    mqtt_v5: bool = True
+    """False for brokers that speak MQTT 3.1.1 only (``?protocol=3.1.1``), such as the demo's embedded amqtt."""
 
     def __repr__(self) -> str:  # never show the password
         return f"BrokerAddress(host={self.host!r}, port={self.port}, tls={self.tls}, username={self.username!r})"
@@ -27,10 +29,15 @@ def parse_broker_url(url: str) -> BrokerAddress:
     if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
         raise ValueError(f"not an MQTT URL (mqtt://host:port or mqtts://host:port): {parts.scheme}://…")
     tls = parts.scheme == "mqtts"
+    query = parse_qs(parts.query)
+    protocol = query.pop("protocol", ["5"])[-1]
+    if protocol not in ("5", "3.1.1") or query:
+        raise ValueError("the only MQTT URL parameter is protocol=5 (the default) or protocol=3.1.1")
     return BrokerAddress(
         host=parts.hostname,
         port=parts.port or (8883 if tls else 1883),
         tls=tls,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
+        mqtt_v5=protocol == "5",
     )
