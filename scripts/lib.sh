@@ -31,7 +31,6 @@ ensure_venv() {
   local stamp=".venv/.ridebuy-installed-$extra"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "== installing ridebuy $spec into .venv"
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
     .venv/bin/python -m pip install -q -e "$spec"
     touch "$stamp"
   fi
