@@ -66,7 +66,7 @@ def decode_native(
         model = PassagePayload
     else:
         model = StatusPayload
-    message = _validate(model, payload, device_id)
+    message = validate_payload(model, payload, device_id)
 
     ts_ns = getattr(message, "ts", None)
     from_receipt = ts_ns is None
@@ -111,7 +111,9 @@ def passage_point_ns(ts_ns: int, seq: int | None, payload: bytes) -> int:
     return ts_ns - ts_ns % _NS_PER_MS + offset
 
 
-def _validate(model: type[BaseModel], payload: bytes, device_id: str) -> BaseModel:
+def validate_payload(model: type[BaseModel], payload: bytes, device_id: str) -> BaseModel:
+    """Parse and validate a JSON payload; refusals are ``invalid_json`` (not a JSON object) or
+    ``invalid_payload`` (naming the first field at fault)."""
     try:
         return model.model_validate_json(payload)
     except ValidationError as exc:
@@ -120,12 +122,13 @@ def _validate(model: type[BaseModel], payload: bytes, device_id: str) -> BaseMod
         if first["type"] in ("json_invalid", "json_type", "json_object_expected") or (
             first["type"] == "model_type" and not first["loc"]
         ):
-            raise Rejected(RejectReason.INVALID_JSON, _short(first["msg"]), device_id) from None
+            raise Rejected(RejectReason.INVALID_JSON, short(first["msg"]), device_id) from None
         where = ".".join(str(part) for part in first["loc"]) or "payload"
-        raise Rejected(RejectReason.INVALID_PAYLOAD, f"{where}: {_short(first['msg'])}", device_id) from None
+        raise Rejected(RejectReason.INVALID_PAYLOAD, f"{where}: {short(first['msg'])}", device_id) from None
     except (RecursionError, UnicodeDecodeError) as exc:  # pragma: no cover - the parser reports these itself
         raise Rejected(RejectReason.INVALID_JSON, type(exc).__name__, device_id) from None
 
 
-def _short(text: str, limit: int = 200) -> str:
+def short(text: str, limit: int = 200) -> str:
+    """A detail cut to ``limit`` characters for dead letters."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

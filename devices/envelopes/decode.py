@@ -20,7 +20,7 @@ from devices.codecs import CodecError, Values, codec_for, heartbeat_allowance_s
 from devices.codecs.base import Count
 from devices.envelopes import chirpstack, ttn
 from devices.envelopes.uplink import DeviceIds, EventKind, Uplink
-from devices.native import Limits, passage_point_ns
+from devices.native import Limits, passage_point_ns, short, validate_payload
 from devices.payloads import PassagePayload, RackOccupancyPayload, SlotOccupancyPayload, StatusPayload
 from devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
 from devices.registry import Device, DeviceFormat, DeviceKind, Registry
@@ -37,7 +37,7 @@ class UnknownDevice(Rejected):
     (what adoption needs)."""
 
     def __init__(self, ids: DeviceIds) -> None:
-        detail = _short(f"{ids.describe()} is not in the registry")
+        detail = short(f"{ids.describe()} is not in the registry")
         super().__init__(RejectReason.UNKNOWN_DEVICE, detail, suggested_id(ids))
         self.ids = ids
 
@@ -61,7 +61,7 @@ def parse_envelope(format: DeviceFormat, topic: str, payload: bytes, limits: Lim
         except ttn.TopicError as exc:
             raise Rejected(RejectReason.BAD_TOPIC, str(exc)) from None
         hint = ttn_topic.device_id[:MAX_ID_CHARS]
-        message = _validate(ttn.TtnUp, payload, hint)
+        message = validate_payload(ttn.TtnUp, payload, hint)
         assert isinstance(message, ttn.TtnUp)
         return _neutral(lambda: ttn.to_uplink(message, ttn_topic), hint)
     if format is DeviceFormat.CHIRPSTACK:
@@ -69,7 +69,7 @@ def parse_envelope(format: DeviceFormat, topic: str, payload: bytes, limits: Lim
             cs_topic = chirpstack.parse_topic(topic)
         except chirpstack.TopicError as exc:
             raise Rejected(RejectReason.BAD_TOPIC, str(exc)) from None
-        event = _validate(chirpstack.ChirpstackEvent, payload, cs_topic.dev_eui.lower())
+        event = validate_payload(chirpstack.ChirpstackEvent, payload, cs_topic.dev_eui.lower())
         assert isinstance(event, chirpstack.ChirpstackEvent)
         return _neutral(lambda: chirpstack.to_uplink(event, cs_topic), cs_topic.dev_eui.lower())
     raise ValueError(f"{format.value} is not a LoRaWAN envelope format")
@@ -232,21 +232,6 @@ def _not_in_future(ts_ns: int, received_ns: int, limits: Limits, device_id: str)
         )
 
 
-def _validate(model: type[BaseModel], payload: bytes, device_hint: str) -> BaseModel:
-    try:
-        return model.model_validate_json(payload)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        if first["type"] in ("json_invalid", "json_type", "json_object_expected") or (
-            first["type"] == "model_type" and not first["loc"]
-        ):
-            raise Rejected(RejectReason.INVALID_JSON, _short(first["msg"]), device_hint) from None
-        where = ".".join(str(part) for part in first["loc"]) or "payload"
-        raise Rejected(RejectReason.INVALID_PAYLOAD, f"{where}: {_short(first['msg'])}", device_hint) from None
-    except (RecursionError, UnicodeDecodeError) as exc:  # pragma: no cover - the parser reports these itself
-        raise Rejected(RejectReason.INVALID_JSON, type(exc).__name__, device_hint) from None
-
-
 def _model(model: type[BaseModel], obj: Mapping[str, Any], device_id: str) -> BaseModel:
     """Validate as JSON, the way the native contract's strict models read a message."""
     try:
@@ -254,15 +239,13 @@ def _model(model: type[BaseModel], obj: Mapping[str, Any], device_id: str) -> Ba
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "object"
-        raise Rejected(RejectReason.INVALID_PAYLOAD, f"decoded {where}: {_short(first['msg'])}", device_id) from None
+        raise Rejected(RejectReason.INVALID_PAYLOAD, f"decoded {where}: {short(first['msg'])}", device_id) from None
 
 
 def _neutral(build: Callable[[], Uplink], device_hint: str) -> Uplink:
     try:
         return build()
     except ValueError as exc:
-        raise Rejected(RejectReason.INVALID_PAYLOAD, _short(str(exc)), device_hint) from None
+        raise Rejected(RejectReason.INVALID_PAYLOAD, short(str(exc)), device_hint) from None
 
 
-def _short(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
