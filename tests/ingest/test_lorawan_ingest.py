@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -209,3 +209,21 @@ def test_unknown_lorawan_device_is_dead_lettered_with_its_ids(
     assert errors[0]["reason"] == "unknown_device"
     assert errors[0]["device"] == "24e1240000000099"
     assert "24e1240000000099" in str(errors[0]["detail"]).lower()
+
+
+def test_frame_counter_reset_after_a_rejoin_is_not_taken_for_a_replay(
+    mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory
+) -> None:
+    start_ingest(influxdb, database)
+    topic = "application/0b4e5a2c-6f3b-4c2e-9d0a-1f2e3d4c5b6a/device/24e124713d000003/event/up"
+    before = json.loads(chirpstack_up("24E124713D000003", "cn-count-cs", 57, 85, [0x05, 0xCC, 0x02, 0x00, 0x03, 0x00]))
+    # The device rejoined: a new session (DevAddr) and its frame counter starts again, with the same bytes.
+    after = json.loads(chirpstack_up("24E124713D000003", "cn-count-cs", 0, 85, [0x05, 0xCC, 0x02, 0x00, 0x03, 0x00]))
+    del after["fCnt"]  # ChirpStack omits zero values
+    after["devAddr"] = "01f2ffff"
+    after["deduplicationId"] = "3b9c2a9e-0000-4000-8000-999999999999"
+    after["time"] = (WHEN + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    mosquitto_pub(mosquitto.url, topic, json.dumps(before))
+    mosquitto_pub(mosquitto.url, topic, json.dumps(after))
+    wait_until(lambda: len(rows(influxdb, database, "SELECT * FROM passages")) == 4, what="both uplinks' passages")
+    assert rows(influxdb, database, "SELECT sum(count) FROM passages")[0]["sum"] == 10
