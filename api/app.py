@@ -18,15 +18,18 @@ from api.context import ApiContext
 from api.errors import install_error_handlers
 from api.geo import Position
 from api.listener import listen_forever
-from api.live import LiveState
+from api.live import BatteryThresholds, LiveState
 from api.metrics import ApiMetrics
-from api.routes import counters, devices, health, parkings, stream, web
+from api.ratelimit import RateLimit
+from api.routes import admin, counters, devices, health, parkings, stream, web
+from api.security import BodyLimit, SecurityHeaders
 from api.store_access import StoreAccess
 from devices.native import Limits
 from devices.registry import Registry, load_registry
 from ridebuy import __version__
 from ridebuy.backoff import Backoff
 from ridebuy.brokers import parse_broker_url
+from ridebuy.registry_watch import RegistryWatcher
 from ridebuy.settings import Settings
 from ridebuy.store.base import Store, StoreError
 
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 
 FIRST_CONNECT_WAIT_S = 5.0
 """At start-up, how long to wait for the subscription before reading the store, so no message falls between."""
+REGISTRY_POLL_S = 2.0
+"""How often the registry file is checked for edits (a device adopted from the command line or another replica)."""
 
 _DESCRIPTION = """\
 Live availability of bike parkings (folded from the sensors' MQTT stream, bootstrapped from the store), their
@@ -51,6 +56,10 @@ _TAGS = [
     {"name": "devices", "description": "device health"},
     {"name": "stream", "description": "server-sent events of availability changes"},
     {"name": "operations", "description": "health, readiness and metrics"},
+    {
+        "name": "admin",
+        "description": "dead letters, unknown devices and adoption; need `Authorization: Bearer <RIDEBUY_API_TOKEN>`",
+    },
 ]
 
 
@@ -86,7 +95,12 @@ def create_app(
     owns_store = store is None
     store = store if store is not None else open_configured_store(settings)
     metrics = ApiMetrics()
-    live = LiveState(registry, metrics, Limits(settings.max_payload_bytes, settings.max_future_s))
+    live = LiveState(
+        registry,
+        metrics,
+        Limits(settings.max_payload_bytes, settings.max_future_s),
+        BatteryThresholds(settings.battery_low_pct, settings.battery_low_v),
+    )
     context = ApiContext(
         settings=settings,
         live=live,
@@ -116,6 +130,7 @@ def create_app(
                 resync.set()
             tasks.start_soon(_keep_bootstrapped, context, resync)
             tasks.start_soon(_expire_forever, context)
+            tasks.start_soon(_follow_registry_file, context)
             try:
                 yield
             finally:
@@ -134,14 +149,23 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
+    # Middleware runs outside in, the last added first: headers on every answer (429 and 413 too), CORS, the rate
+    # limit, then the body limit.
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+    if settings.api_rate_limit:
+        app.add_middleware(RateLimit, rate=settings.api_rate_limit, metrics=metrics)
     if settings.api_cors_origins.strip():
+        # An allow-list of origins (validated in Settings), read-only methods, never credentials: a page of another
+        # origin may read public figures but cannot send the admin token (Authorization is not an allowed header).
         app.add_middleware(
             CORSMiddleware,
             allow_origins=[o.strip() for o in settings.api_cors_origins.split(",") if o.strip()],
             allow_methods=["GET"],
-            expose_headers=["ETag", "Last-Modified"],
+            allow_credentials=False,
+            expose_headers=["ETag", "Last-Modified", "Retry-After"],
         )
-    for module in (parkings, counters, devices, stream, health, web):
+    app.add_middleware(SecurityHeaders)
+    for module in (parkings, counters, devices, stream, health, web, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.static_dir()), name="static")
     return app
@@ -170,6 +194,18 @@ async def _keep_bootstrapped(context: ApiContext, resync: asyncio.Event) -> None
             continue
         await anyio.sleep(backoff.next_delay())
         resync.set()
+
+
+async def _follow_registry_file(context: ApiContext) -> None:
+    """Take an edited registry file at once (the ingest does the same): an adopted device is accepted and shown
+    without a restart, whoever edited the file."""
+    watcher = RegistryWatcher(context.settings.registry)
+    while True:
+        await anyio.sleep(REGISTRY_POLL_S)
+        registry = await anyio.to_thread.run_sync(watcher.changed)
+        if registry is not None:
+            context.live.replace_registry(registry, context.clock_ns())
+            log.info("registry reloaded: %d devices", len(registry.devices))
 
 
 async def _expire_forever(context: ApiContext) -> None:

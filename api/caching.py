@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -30,12 +32,56 @@ def _not_modified_since(header: str, last_modified_s: int) -> bool:
     return last_modified_s <= since.timestamp()
 
 
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A response body as JSON bytes, with its ETag."""
+
+    content: bytes
+    etag: str
+
+
+def render(body: BaseModel) -> Rendered:
+    content = body.model_dump_json(by_alias=True).encode()
+    return Rendered(content, '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"')
+
+
+class RenderCache:
+    """Rendered list bodies for one state of the live data: a list is built once per change, not per request.
+
+    ``version`` must change whenever anything a body shows may have changed (api.live.LiveState.version); the
+    cache then starts afresh. Bounded, because query parameters (``near=``) are the client's to choose.
+    """
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self._max_entries = max_entries
+        self._version: Hashable = None
+        self._entries: dict[Hashable, Rendered] = {}
+
+    def get(self, version: Hashable, key: Hashable, build: Callable[[], BaseModel]) -> Rendered:
+        if version != self._version:
+            self._entries.clear()
+            self._version = version
+        rendered = self._entries.get(key)
+        if rendered is None:
+            rendered = render(build())
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            self._entries[key] = rendered
+        return rendered
+
+
 def conditional_json(
     request: Request, body: BaseModel, last_modified_ns: int, media_type: str = "application/json"
 ) -> Response:
     """The body as JSON with validators; 304 when the client's copy is current."""
-    content = body.model_dump_json(by_alias=True).encode()
-    etag = '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
+    return conditional_response(request, render(body), last_modified_ns, media_type)
+
+
+def conditional_response(
+    request: Request, rendered: Rendered, last_modified_ns: int, media_type: str = "application/json"
+) -> Response:
+    """A rendered body with validators; 304 when the client's copy is current."""
+    content, etag = rendered.content, rendered.etag
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     last_modified_s = last_modified_ns // NS_PER_S
     if last_modified_ns > 0:

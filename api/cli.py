@@ -15,9 +15,11 @@ log = logging.getLogger(__name__)
 
 SETTINGS = (
     "api_host", "api_port", "api_cors_origins", "api_expire_interval_s", "town_lat", "town_lon",
-    "max_payload_bytes", "max_future_s",
+    "max_payload_bytes", "max_future_s", "api_max_body_bytes", "api_rate_limit", "api_trusted_proxies",
+    "battery_low_pct", "battery_low_v",
 )
-"""Settings of ``ridebuy api`` besides the common ones (each also a flag)."""
+"""Settings of ``ridebuy api`` besides the common ones (each also a flag). RIDEBUY_API_TOKEN is deliberately not a
+flag: a command line is visible to every user of the machine (ps); the token comes from the environment only."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +39,8 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     except (RegistryError, ValueError) as exc:  # a bad registry or store URL: say so, no traceback
         log.error("%s", exc)
         return 2
+    if settings.api_token is None or not settings.api_token.get_secret_value():
+        log.warning("admin endpoints are off: RIDEBUY_API_TOKEN is not set")
     log.info(
         "serving on http://%s:%d (live state from %s)",
         settings.api_host, settings.api_port, parse_broker_url(settings.mqtt_url).display,
@@ -48,6 +52,8 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         log_level=settings.log_level.lower(),
         access_log=bool(args.access_log),
+        proxy_headers=True,
+        forwarded_allow_ips=[a.strip() for a in settings.api_trusted_proxies.split(",") if a.strip()],
         timeout_graceful_shutdown=3,
     )
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again so that the default action

@@ -41,6 +41,22 @@ class DeviceHealth:
 _STATUS_FIELDS = ("battery_v", "battery_pct", "rssi", "snr")
 
 
+@dataclass(frozen=True, slots=True)
+class BatteryThresholds:
+    """Below these a device is battery-low: judged by ``battery_pct`` when it reports one, else by ``battery_v``."""
+
+    low_pct: float = 20.0
+    low_v: float = 3.3
+
+    def low(self, health: DeviceHealth) -> bool | None:
+        """Whether the battery is low; ``None`` when the device reported no battery figure."""
+        if health.battery_pct is not None:
+            return health.battery_pct < self.low_pct
+        if health.battery_v is not None:
+            return health.battery_v < self.low_v
+        return None
+
+
 @dataclass(slots=True, eq=False)  # identity: each listener is its own
 class Subscriber:
     """One stream listener: a bounded queue of availability changes; ``None`` in it means "dropped, resync"."""
@@ -57,10 +73,17 @@ class Subscriber:
 class LiveState:
     """What the API knows right now, folded from the MQTT stream and bootstrapped from the store."""
 
-    def __init__(self, registry: Registry, metrics: ApiMetrics, limits: Limits = Limits()) -> None:  # noqa: B008
+    def __init__(
+        self,
+        registry: Registry,
+        metrics: ApiMetrics,
+        limits: Limits = Limits(),  # noqa: B008 - frozen dataclasses, safe as defaults
+        battery: BatteryThresholds = BatteryThresholds(),
+    ) -> None:
         self._fold = AvailabilityFold(registry)
         self._metrics = metrics
         self._limits = limits
+        self.battery = battery
         self._health: dict[str, DeviceHealth] = {}
         self._alive: frozenset[str] = frozenset()
         self._subscribers: set[Subscriber] = set()
@@ -70,6 +93,14 @@ class LiveState:
         """When availability or device liveness last changed."""
         self.seen_ns = 0
         """When a device was last heard of (last_updated and health change with every message)."""
+        self.version = 0
+        """Counts every input (message, tick, bootstrap, registry): the key of rendered list bodies (api.caching)."""
+        # Read at each scrape, on the event loop like every other use of the live state.
+        metrics.devices.set_function(lambda: len(self.registry.devices))
+        metrics.devices_offline.set_function(lambda: sum(1 for d in self.registry.devices if self.offline(d.id)))
+        metrics.devices_battery_low.set_function(
+            lambda: sum(1 for d in self.registry.devices if self.battery_low(d.id))
+        )
 
     @property
     def modified_ns(self) -> int:
@@ -96,6 +127,7 @@ class LiveState:
         return changed
 
     def apply(self, reading: Reading, now_ns: int) -> list[Availability]:
+        self.version += 1
         self._note_health(reading)
         self.seen_ns = max(self.seen_ns, now_ns)
         changed = self._fold.apply(reading, now_ns)
@@ -130,8 +162,19 @@ class LiveState:
         self.bootstrapped = True
         return count
 
+    def replace_registry(self, registry: Registry, now_ns: int) -> list[Availability]:
+        """Take an edited registry at once (an adopted or removed device), keeping what devices said."""
+        self.version += 1
+        changed = self._fold.replace_registry(registry, now_ns)
+        self._health = {k: v for k, v in self._health.items() if k in registry.device_by_id}
+        self._note_alive(now_ns)
+        self.changed_ns = max(self.changed_ns, now_ns)
+        self._publish(changed, now_ns)
+        return changed
+
     def expire(self, now_ns: int) -> list[Availability]:
         """Re-judge every parking and device at ``now_ns``: silent devices turn unknown without a message."""
+        self.version += 1
         changed = self._fold.expire(now_ns)
         self._note_alive(now_ns)
         self._publish(changed, now_ns)
@@ -150,6 +193,14 @@ class LiveState:
     def alive(self, device_id: str) -> bool:
         """Whether the device spoke within its heartbeat allowance (as of the last message or tick)."""
         return device_id in self._alive
+
+    def offline(self, device_id: str) -> bool:
+        """Heard of before, but silent past its heartbeat allowance (its spaces count as unknown)."""
+        return device_id not in self._alive and self.health(device_id).last_seen_ns is not None
+
+    def battery_low(self, device_id: str) -> bool | None:
+        """Whether its latest battery figure is below the threshold; ``None`` when it reported none."""
+        return self.battery.low(self.health(device_id))
 
     # Stream ------------------------------------------------------------------------------------------
     def subscribe(self) -> Subscriber:

@@ -58,5 +58,28 @@ class ApiMetrics:
             registry=self.registry,
         )
 
+        self.devices = Gauge("ridebuy_api_devices", "devices in the registry", registry=self.registry)
+        self.devices_offline = Gauge(
+            "ridebuy_api_devices_offline",
+            "devices heard of before but silent past their heartbeat allowance (their spaces count as unknown)",
+            registry=self.registry,
+        )
+        self.devices_battery_low = Gauge(
+            "ridebuy_api_devices_battery_low",
+            "devices whose latest battery figure is below the threshold (battery_pct, else battery_v)",
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "ridebuy_api_rate_limited", "requests refused with 429 (per-client rate limit)", registry=self.registry
+        )
+        self.admin_refused = Counter(
+            "ridebuy_api_admin_refused",
+            "admin requests refused, by reason (missing or wrong token, admin off)",
+            ["reason"],
+            registry=self.registry,
+        )
+        for refusal in ("missing_token", "wrong_token", "admin_off"):
+            self.admin_refused.labels(refusal)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from devices.availability import ParkingStatus
-from devices.registry import DeviceKind
+from devices.registry import DeviceFormat, DeviceKind
 
 _PARKING_EXAMPLE: dict[str, JsonValue] = {
     "id": "grand-place",
@@ -264,11 +264,15 @@ class DeviceOut(_Body):
                     "kind": "slot",
                     "parking": "grand-place",
                     "counter": None,
+                    "format": "ttn",
+                    "codec": "bosch-tps110",
                     "heartbeat_s": 900,
                     "last_seen": "2026-05-04T08:10:00Z",
                     "stale": False,
+                    "offline": False,
                     "battery_v": 3.61,
                     "battery_pct": 87.0,
+                    "battery_low": False,
                     "rssi": -97.0,
                     "snr": 7.5,
                     "status_updated": "2026-05-04T08:10:00Z",
@@ -280,11 +284,23 @@ class DeviceOut(_Body):
     kind: DeviceKind
     parking: str | None
     counter: str | None
-    heartbeat_s: int = Field(description="expected longest silence of the device")
+    format: DeviceFormat = Field(description="how it speaks: native JSON, The Things Stack (ttn) or ChirpStack")
+    codec: str | None = Field(description="vendor codec of its bytes (LoRaWAN devices)")
+    heartbeat_s: int = Field(
+        description="its heartbeat allowance: expected longest silence (the registry's heartbeat_s, else its "
+        "codec's default, else 900)"
+    )
     last_seen: datetime | None = Field(description="latest measurement time of any of its messages")
     stale: bool = Field(description="silent past its heartbeat allowance, or never heard of")
+    offline: bool = Field(
+        description="heard of before, but silent for more than 2 heartbeat allowances: its spaces count as unknown"
+    )
     battery_v: float | None
     battery_pct: float | None
+    battery_low: bool | None = Field(
+        description="latest battery_pct below RIDEBUY_BATTERY_LOW_PCT, else latest battery_v below "
+        "RIDEBUY_BATTERY_LOW_V; null when it reported no battery figure"
+    )
     rssi: float | None = Field(description="radio signal strength (dBm) of its latest status")
     snr: float | None = Field(description="radio signal-to-noise ratio (dB) of its latest status")
     status_updated: datetime | None = Field(description="measurement time of its latest status message")

@@ -16,7 +16,15 @@ from typing import TypeVar
 import anyio
 
 from api.metrics import ApiMetrics
-from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot, Store, StoreError, StoreUnavailable
+from ridebuy.store.base import (
+    AvailabilityBucket,
+    CountBucket,
+    DeviceSnapshot,
+    Rejection,
+    Store,
+    StoreError,
+    StoreUnavailable,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,6 +58,11 @@ class StoreAccess:
         return await self._call(
             "counter_counts",
             functools.partial(self._store.counter_counts, counter_id, start_ns, end_ns, every_s, direction),
+        )
+
+    async def recent_rejections(self, limit: int, reason: str | None, since_ns: int | None) -> list[Rejection]:
+        return await self._call(
+            "recent_rejections", functools.partial(self._store.recent_rejections, limit, reason, since_ns)
         )
 
     async def ping(self, timeout_s: float = 2.0) -> bool:

@@ -16,6 +16,7 @@ from api.schemas import (
 )
 from api.timeparams import to_datetime
 from devices.availability import Availability, ParkingStatus
+from devices.codecs import heartbeat_allowance_s
 from devices.registry import Device, DeviceKind, Parking, Registry
 
 
@@ -80,11 +81,15 @@ def device_out(device: Device, live: LiveState) -> DeviceOut:
         kind=device.kind,
         parking=device.parking if device.kind is not DeviceKind.COUNTER else None,
         counter=device.counter,
-        heartbeat_s=device.heartbeat_s,
+        format=device.format,
+        codec=device.codec,
+        heartbeat_s=heartbeat_allowance_s(device),
         last_seen=to_datetime(health.last_seen_ns),
         stale=not live.alive(device.id),
+        offline=live.offline(device.id),
         battery_v=health.battery_v,
         battery_pct=health.battery_pct,
+        battery_low=live.battery_low(device.id),
         rssi=health.rssi,
         snr=health.snr,
         status_updated=to_datetime(health.status_ns),

@@ -7,15 +7,14 @@ line there. Handlers take ``(args, settings)`` like every ``ridebuy`` handler.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
-from devices.registry import load_registry
+from devices.registry import DeviceFormat, DeviceKind, load_registry
+from ridebuy.atomic_file import write_atomically
 from ridebuy.mosquitto_acl import (
     MIN_PASSWORD_CHARS,
     SERVICE_USERNAMES,
@@ -101,8 +100,45 @@ def _add_mosquitto_acl(actions: argparse._SubParsersAction[argparse.ArgumentPars
     parser.set_defaults(handler=run_mosquitto_acl)
 
 
+def _add_adopt(actions: argparse._SubParsersAction[argparse.ArgumentParser], flags: AddSettingFlags) -> None:
+    parser = actions.add_parser(
+        "adopt",
+        help="add a device to the registry file (e.g. one listed by /v1/admin/unknown-devices)",
+        description="Add one device entry to the registry file, keeping the rest of the file as it is. The entry "
+        "is checked like at start-up (its parking or counter must exist, capacity, DevEUI, codec). A running ingest "
+        "and API notice the edited file within seconds: no restart. Exit status 2 with a sentence when the entry "
+        "cannot be added.",
+    )
+    parser.add_argument("--id", required=True, help="registry id of the device (1-64 of A-Za-z0-9._-)")
+    parser.add_argument("--kind", required=True, choices=[k.value for k in DeviceKind], help="what it measures")
+    place = parser.add_mutually_exclusive_group(required=True)
+    place.add_argument("--parking", help="parking id (rack and slot devices)")
+    place.add_argument("--counter", help="counting site id (counter devices)")
+    parser.add_argument("--format", choices=[f.value for f in DeviceFormat], help="message format [native]")
+    parser.add_argument("--codec", help="vendor codec of a LoRaWAN device, e.g. bosch-tps110")
+    parser.add_argument("--dev-eui", help="DevEUI, 16 hex digits (ChirpStack devices need it)")
+    parser.add_argument("--spaces", type=int, help="spaces a rack watches (default: a share of the capacity)")
+    parser.add_argument("--heartbeat-s", type=int, help="longest expected silence (default: the codec's, else 900)")
+    flags(parser)
+    parser.set_defaults(handler=run_adopt)
+
+
+def _add_remove(actions: argparse._SubParsersAction[argparse.ArgumentParser], flags: AddSettingFlags) -> None:
+    parser = actions.add_parser(
+        "remove",
+        help="take a device out of the registry file",
+        description="Remove one device entry from the registry file, keeping the rest of the file as it is. Its "
+        "next messages are dead-lettered as unknown_device (running services notice within seconds).",
+    )
+    parser.add_argument("--id", required=True, help="registry id of the device")
+    flags(parser)
+    parser.set_defaults(handler=run_remove)
+
+
 ACTIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser], AddSettingFlags], None]] = [
     _add_mosquitto_acl,
+    _add_adopt,
+    _add_remove,
 ]
 
 
@@ -126,31 +162,6 @@ def _read(path: Path) -> str:
         return ""
     except OSError as exc:
         raise AclError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def write_atomically(path: Path, text: str, mode: int) -> None:
-    """Replace ``path`` by ``text`` all at once: readers see the old or the new file, never a part.
-
-    The temporary file is created 0600 (``mkstemp``), so a secret is never readable by others, even briefly.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def _write(path: Path, text: str, mode: int) -> None:
@@ -227,4 +238,34 @@ def run_mosquitto_acl(args: argparse.Namespace, settings: Settings) -> int:
         credentials_path,
         f", {conf_path}" if conf_path else "",
     )
+    return 0
+
+
+def run_adopt(args: argparse.Namespace, settings: Settings) -> int:
+    from ridebuy.registry_edit import RegistryEditError, adopt_device, device_from_entry
+
+    given = {
+        "id": args.id, "kind": args.kind, "parking": args.parking, "counter": args.counter, "format": args.format,
+        "codec": args.codec, "dev_eui": args.dev_eui, "spaces": args.spaces, "heartbeat_s": args.heartbeat_s,
+    }
+    try:
+        device = device_from_entry({name: value for name, value in given.items() if value is not None})
+        registry = adopt_device(Path(settings.registry), device)
+    except RegistryEditError as exc:
+        print(f"ridebuy devices adopt: {exc}", file=sys.stderr)
+        return 2
+    print(f"adopted '{device.id}' into {settings.registry} ({len(registry.devices)} devices); running services "
+          "pick it up within seconds")
+    return 0
+
+
+def run_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from ridebuy.registry_edit import RegistryEditError, remove_device
+
+    try:
+        registry = remove_device(Path(settings.registry), args.id)
+    except RegistryEditError as exc:
+        print(f"ridebuy devices remove: {exc}", file=sys.stderr)
+        return 2
+    print(f"removed '{args.id}' from {settings.registry} ({len(registry.devices)} devices left)")
     return 0

@@ -71,6 +71,25 @@ class Settings(BaseSettings):
     api_cors_origins: str = Field(
         "", description="comma-separated origins allowed to call the API from a browser (CORS); empty: none"
     )
+    api_max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = Field(
+        64 * 1024, description="largest request body the API reads; larger ones get 413"
+    )
+    api_rate_limit: str = Field(
+        "600/minute",
+        description="requests per client address the API serves (e.g. 600/minute, 20/second); beyond: 429 with "
+        "Retry-After; health and metrics are exempt; empty: no limit",
+    )
+    api_trusted_proxies: str = Field(
+        "127.0.0.1",
+        description="comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
+        "(for rate limits and logs); * trusts any",
+    )
+    battery_low_pct: Annotated[float, Field(ge=0, le=100)] = Field(
+        20.0, description="a device reporting battery_pct below this is battery-low"
+    )
+    battery_low_v: Annotated[float, Field(ge=0, le=100)] = Field(
+        3.3, description="a device reporting only battery_v, below this, is battery-low"
+    )
     api_expire_interval_s: Annotated[float, Field(gt=0, le=3600)] = Field(
         5.0, description="how often the API re-checks for silent devices (their spaces turn unknown)"
     )
@@ -98,6 +117,34 @@ class Settings(BaseSettings):
         if scheme not in ("influxdb", "influxdbs", "sqlite"):
             raise ValueError("must start with influxdb://, influxdbs:// or sqlite:///")
         return value
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _api_rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip():
+            try:
+                items = parse_many(value)
+            except ValueError:
+                items = []
+            if not items or any(item.amount < 1 for item in items):
+                raise ValueError("must look like 600/minute or 20/second (or be empty: no limit)")
+        return value.strip()
+
+    @field_validator("api_cors_origins")
+    @classmethod
+    def _api_cors_origins(cls, value: str) -> str:
+        origins = [o.strip() for o in value.split(",") if o.strip()]
+        for origin in origins:
+            parts = urlsplit(origin)
+            if origin == "*":
+                if len(origins) > 1:
+                    raise ValueError("* allows every origin: give it alone or list origins")
+                continue
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+                raise ValueError(f"'{origin}' is not an origin: scheme://host[:port], e.g. https://velo.hannut.be")
+        return ",".join(origins)
 
     @field_validator("log_level")
     @classmethod

@@ -65,3 +65,9 @@ def test_bad_store_url_stops_start_up() -> None:
     assert result.returncode == 2
     assert "port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_compose_registry_starts_as_the_hannut_sample() -> None:
+    from devices.registry import load_registry, sample_registry_path
+
+    assert load_registry(ROOT / "deploy" / "registry" / "registry.yaml") == load_registry(sample_registry_path())

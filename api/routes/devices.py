@@ -1,4 +1,4 @@
-"""Device health: last seen, battery, radio, stale (from live state, bootstrapped from the store)."""
+"""Device health: last seen, heartbeats, offline, battery, radio (from live state, bootstrapped from the store)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ router = APIRouter(prefix="/v1", tags=["devices"])
 
 @router.get("/devices", response_model=DeviceList, responses={304: {"description": "not modified"}})
 async def list_devices(request: Request, live: LiveDep) -> Response:
-    """Health of every device of the registry: last seen, battery, radio, and whether it is stale."""
+    """Health of every device of the registry: last seen, heartbeat allowance, stale and offline, battery (and
+    whether it is low), radio."""
     body = DeviceList(devices=[device_out(d, live) for d in live.registry.devices])
     return conditional_json(request, body, live.modified_ns)

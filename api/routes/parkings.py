@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.caching import conditional_json
+from api.caching import RenderCache, conditional_response
 from api.deps import LiveDep, NowDep, StoreDep
 from api.errors import BadParameter, NotFound
 from api.geo import Position, parse_position
@@ -72,6 +73,17 @@ def _select(live: LiveState, near: str | None, radius_m: float | None, min_free:
     return parkings
 
 
+_RENDERED: WeakKeyDictionary[LiveState, RenderCache] = WeakKeyDictionary()
+
+
+def _rendered_lists(live: LiveState) -> RenderCache:
+    """The list bodies rendered for this live state (one per app): the hot read path serves bytes, builds once."""
+    cache = _RENDERED.get(live)
+    if cache is None:
+        cache = _RENDERED[live] = RenderCache()
+    return cache
+
+
 def _parking(registry: Registry, parking_id: str) -> None:
     if parking_id not in registry.parking_by_id:
         raise NotFound("parking", parking_id)
@@ -82,7 +94,12 @@ async def list_parkings(
     request: Request, live: LiveDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
 ) -> Response:
     """Live availability of every parking, nearest first when `near` is given."""
-    return conditional_json(request, ParkingList(parkings=_select(live, near, radius_m, min_free)), live.modified_ns)
+    rendered = _rendered_lists(live).get(
+        (live.version, live.modified_ns),
+        ("list", near, radius_m, min_free),
+        lambda: ParkingList(parkings=_select(live, near, radius_m, min_free)),
+    )
+    return conditional_response(request, rendered, live.modified_ns)
 
 
 @router.get(
@@ -94,10 +111,14 @@ async def parkings_geojson(
     request: Request, live: LiveDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
 ) -> Response:
     """Live availability as a GeoJSON FeatureCollection (RFC 7946: coordinates in lon, lat order)."""
-    collection = ParkingFeatureCollection(
-        features=[parking_feature(p) for p in _select(live, near, radius_m, min_free)]
+    rendered = _rendered_lists(live).get(
+        (live.version, live.modified_ns),
+        ("geojson", near, radius_m, min_free),
+        lambda: ParkingFeatureCollection(
+            features=[parking_feature(p) for p in _select(live, near, radius_m, min_free)]
+        ),
     )
-    return conditional_json(request, collection, live.modified_ns, media_type="application/geo+json")
+    return conditional_response(request, rendered, live.modified_ns, media_type="application/geo+json")
 
 
 @router.get("/parkings/{parking_id}", response_model=ParkingOut, responses={404: _ERRORS[404]})

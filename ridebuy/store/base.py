@@ -54,6 +54,31 @@ class CountBucket:
     """None where the store holds no data for the bucket (a gap), never a made-up zero."""
 
 
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One dead letter as stored in ``ingest_errors`` (empty strings where the point has no such field)."""
+
+    time_ns: int
+    reason: str
+    detail: str
+    device: str
+    """The device id the message named (native topic) or suggested for it (LoRaWAN ids), else empty."""
+    topic: str
+    preview: str
+    """The start of the payload, as text."""
+
+
+MAX_REJECTIONS = 10_000
+"""The most dead letters one :meth:`Store.recent_rejections` call returns (a flood must not flood a reader)."""
+
+
+def check_rejection_limit(limit: int) -> int:
+    """``limit`` if it is within 1..MAX_REJECTIONS; ValueError naming it otherwise (shared by the backends)."""
+    if not 1 <= limit <= MAX_REJECTIONS:
+        raise ValueError(f"limit must be between 1 and {MAX_REJECTIONS}, not {limit}")
+    return limit
+
+
 class Store(Protocol):
     def ensure_ready(self) -> None:
         """Connect and create what is missing (the database). Raise :class:`StoreUnavailable` if it cannot."""
@@ -77,3 +102,9 @@ class Store(Protocol):
         self, counter_id: str, start_ns: int, end_ns: int, every_s: int, direction: str | None = None
     ) -> list[CountBucket]:
         """Passages per ``every_s`` bucket in [start, end) by direction and class; gaps as None."""
+
+    def recent_rejections(
+        self, limit: int, reason: str | None = None, since_ns: int | None = None
+    ) -> list[Rejection]:
+        """The newest dead letters first, at most ``limit`` (1..MAX_REJECTIONS, else ValueError), only of
+        ``reason`` when given, only at or after ``since_ns`` when given."""

@@ -23,8 +23,10 @@ from ridebuy.store.base import (
     AvailabilityBucket,
     CountBucket,
     DeviceSnapshot,
+    Rejection,
     StoreRejected,
     StoreUnavailable,
+    check_rejection_limit,
 )
 from ridebuy.store.buckets import bucket_starts
 from ridebuy.store.influxql import QueryError, Series, parse_results, quote_ident, quote_literal, time_range
@@ -298,6 +300,33 @@ class InfluxStore:
             for key in sorted(sums)
         ]
 
+    def recent_rejections(
+        self, limit: int, reason: str | None = None, since_ns: int | None = None
+    ) -> list[Rejection]:
+        conditions = []
+        if reason is not None:
+            conditions.append(f'"reason" = {quote_literal(reason)}')
+        if since_ns is not None:
+            conditions.append(f"time >= {int(since_ns)}")
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        result = self._query(
+            f'SELECT "reason", "detail", "device", "topic", "preview" '
+            f"FROM {self._measurement(Measurement.INGEST_ERRORS)}{where} "
+            f"ORDER BY time DESC LIMIT {check_rejection_limit(limit)}"
+        )
+        return [
+            Rejection(
+                time_ns=int(row["time"]),
+                reason=_str_or_empty(row.get("reason")),
+                detail=_str_or_empty(row.get("detail")),
+                device=_str_or_empty(row.get("device")),
+                topic=_str_or_empty(row.get("topic")),
+                preview=_str_or_empty(row.get("preview")),
+            )
+            for series in result
+            for row in series.rows
+        ]
+
     def _measurement(self, name: str) -> str:
         rp = self.target.retention_policy
         return f"{quote_ident(rp)}.{quote_ident(name)}" if rp else quote_ident(name)
@@ -384,6 +413,10 @@ def _retry_after_s(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def _str_or_empty(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -24,14 +24,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ridebuy.store.base import (
     AvailabilityBucket,
     CountBucket,
     DeviceSnapshot,
+    Rejection,
     StoreRejected,
     StoreUnavailable,
+    check_rejection_limit,
 )
 from ridebuy.store.buckets import NS_PER_S, bucket_starts
 from ridebuy.store.lineprotocol import LineEncoder, LineProtocolError
@@ -121,7 +123,7 @@ def parse_sqlite_url(url: str) -> Path:
 
 def sqlite_url(path: Path) -> str:
     """The store URL of a file (absolute, so that it means the same from any working directory)."""
-    return f"{SQLITE_SCHEME}:///{path.resolve()}"
+    return f"{SQLITE_SCHEME}:///{quote(str(path.resolve()))}"
 
 
 class SqliteStore:
@@ -398,6 +400,24 @@ class SqliteStore:
             for bucket_ns in buckets
             for key in sorted(sums)
         ]
+
+    def recent_rejections(
+        self, limit: int, reason: str | None = None, since_ns: int | None = None
+    ) -> list[Rejection]:
+        with self._reader() as connection:
+            rows = connection.execute(
+                "SELECT time_ns, coalesce(json_extract(tags, '$.reason'), ''), fields FROM points "
+                "WHERE measurement = ? AND (? IS NULL OR json_extract(tags, '$.reason') = ?) "
+                "AND (? IS NULL OR time_ns >= ?) ORDER BY time_ns DESC LIMIT ?",
+                (Measurement.INGEST_ERRORS, reason, reason, since_ns, since_ns, check_rejection_limit(limit)),
+            ).fetchall()
+        rejections = []
+        for time_ns, row_reason, fields_json in rows:
+            fields = json.loads(fields_json)
+            text = {name: "" if fields.get(name) is None else str(fields[name])
+                    for name in ("detail", "device", "topic", "preview")}
+            rejections.append(Rejection(time_ns=time_ns, reason=str(row_reason), **text))
+        return rejections
 
 
 @contextmanager

@@ -61,10 +61,11 @@ class Stack:
         process.wait_for_log("subscribed to")
         return process
 
-    def start_api(self, *extra: str) -> RidebuyProcess:
+    def start_api(self, *extra: str, env: dict[str, str] | None = None) -> RidebuyProcess:
         process = RidebuyProcess(
             ["api", *self._common(), "--api-port", str(self.api_port), "--api-expire-interval-s", "0.5", *extra],
             self.tmp_path / f"api-{len(self.processes)}.log",
+            env=env,
         ).start()
         self.processes.append(process)
         self.api = process

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot, StoreUnavailable
+from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot, Rejection, StoreUnavailable
 from ridebuy.store.points import Point
 
 
@@ -14,6 +14,7 @@ class FakeStore:
     snapshots: list[DeviceSnapshot] = field(default_factory=list)
     history: list[AvailabilityBucket] = field(default_factory=list)
     counts: list[CountBucket] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
     down: bool = False
     broken: bool = False
     """Fail with an unexpected error (a bug in a backend), not a store error."""
@@ -53,3 +54,14 @@ class FakeStore:
         self._check()
         self.calls.append(("counter_counts", counter_id, start_ns, end_ns, every_s, direction))
         return [c for c in self.counts if direction is None or c.direction == direction]
+
+    def recent_rejections(
+        self, limit: int, reason: str | None = None, since_ns: int | None = None
+    ) -> list[Rejection]:
+        self._check()
+        self.calls.append(("recent_rejections", limit, reason, since_ns))
+        chosen = [
+            r for r in self.rejections
+            if (reason is None or r.reason == reason) and (since_ns is None or r.time_ns >= since_ns)
+        ]
+        return sorted(chosen, key=lambda r: -r.time_ns)[:limit]

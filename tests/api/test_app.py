@@ -267,16 +267,20 @@ def test_the_docs_are_complete_and_served_without_a_cdn(api: Api) -> None:
     expected = {
         "/v1/parkings", "/v1/parkings.geojson", "/v1/parkings/{parking_id}", "/v1/parkings/{parking_id}/history",
         "/v1/counters", "/v1/counters/{counter_id}/counts", "/v1/devices", "/v1/stream", "/healthz", "/readyz",
-        "/metrics",
+        "/metrics", "/v1/admin/dead-letters", "/v1/admin/unknown-devices", "/v1/admin/devices",
+        "/v1/admin/devices/{device_id}",
     }
     assert set(spec["paths"]) == expected
     for path, item in spec["paths"].items():
-        operation = item["get"]
-        assert operation.get("description"), path
-        for parameter in operation.get("parameters", []):
-            assert parameter.get("description"), (path, parameter["name"])
+        for operation in item.values():
+            assert operation.get("description"), path
+            for parameter in operation.get("parameters", []):
+                assert parameter.get("description"), (path, parameter["name"])
+    admin = spec["paths"]["/v1/admin/devices"]["post"]
+    assert admin["security"] == [{"admin token": []}]
+    assert {"401", "403", "409", "422", "503"} <= set(admin["responses"])
     for name in ("ParkingOut", "ParkingList", "ParkingFeatureCollection", "ParkingHistory", "CounterCounts",
-                 "DeviceOut", "Readiness", "ErrorOut", "ValidationErrorOut"):
+                 "DeviceOut", "Readiness", "ErrorOut", "ValidationErrorOut", "DeadLetterList", "UnknownDeviceList"):
         assert spec["components"]["schemas"][name].get("examples"), name
 
 

@@ -152,15 +152,13 @@ def test_ttn_and_chirpstack_uplinks_land_as_points(
         ),
     )
 
-    occupancy = wait_until(
-        lambda: len(r := rows(influxdb, database, "SELECT * FROM occupancy")) == 2 and r, what="both slots"
-    )
+    wait_until(lambda: len(rows(influxdb, database, "SELECT * FROM occupancy")) == 2, what="both slots")
+    occupancy = rows(influxdb, database, "SELECT * FROM occupancy")
     assert {(r["device"], r["occupied"]) for r in occupancy} == {("gp-slot-tps", 1), ("gp-slot-vs340", 1)}
     tps = next(r for r in occupancy if r["device"] == "gp-slot-tps")
     assert tps["time"] == WHEN_NS
-    passages = wait_until(
-        lambda: len(r := rows(influxdb, database, "SELECT * FROM passages")) == 2 and r, what="in and out counts"
-    )
+    wait_until(lambda: len(rows(influxdb, database, "SELECT * FROM passages")) == 2, what="in and out counts")
+    passages = rows(influxdb, database, "SELECT * FROM passages")
     assert {(r["direction"], r["count"], r["counter"]) for r in passages} == {
         ("in", 1000, "centre-nord"),
         ("out", 1001, "centre-nord"),

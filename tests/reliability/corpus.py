@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from devices.rejections import RejectReason
 
@@ -23,7 +23,7 @@ def _invalid_utf8(rng: random.Random) -> bytes:
 def malformed(count: int, seed: int = 7) -> Iterator[tuple[str, bytes, RejectReason]]:
     """``count`` malformed messages for the registry of tests/reliability/conftest.py."""
     rng = random.Random(seed)
-    makers = [
+    makers: list[Callable[[], tuple[str, bytes, RejectReason]]] = [
         lambda: (TOPIC.format("gare-rack", "occupancy"), _random_bytes(rng), RejectReason.INVALID_JSON),
         lambda: (TOPIC.format("count-1", "passage"), _invalid_utf8(rng), RejectReason.INVALID_JSON),
         lambda: (

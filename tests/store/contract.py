@@ -24,8 +24,9 @@ from devices.native import passage_point_ns
 from devices.payloads import Direction, TrafficClass
 from devices.readings import OccupancyReading, PassageReading, StatusReading
 from devices.registry import DeviceKind
-from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot, Store
-from ridebuy.store.points import Point, availability_point, reading_points
+from devices.rejections import Rejected, RejectReason
+from ridebuy.store.base import MAX_REJECTIONS, AvailabilityBucket, CountBucket, DeviceSnapshot, Rejection, Store
+from ridebuy.store.points import Point, availability_point, reading_points, rejection_point
 
 S = 1_000_000_000
 MIN = 60 * S
@@ -64,6 +65,10 @@ def status(device: str, ts_ns: int, **values: float | str) -> Point:
 def availability(parking: str, free: int, occupied: int, ts_ns: int, capacity: int = 10, unknown: int = 0) -> Point:
     figures = Availability(parking, capacity, free, occupied, unknown, ParkingStatus.OK, ts_ns)
     return availability_point(figures, ts_ns)
+
+
+def dead_letter(reason: RejectReason, ts_ns: int, device: str = "", topic: str = "t", payload: bytes = b"{}") -> Point:
+    return rejection_point(Rejected(reason, f"{reason.value} at {ts_ns}", device), topic, payload, ts_ns)
 
 
 def counts(buckets: list[CountBucket], direction: str = "in", traffic_class: str = "bike") -> list[int | None]:
@@ -290,3 +295,41 @@ class StoreContract:
             assert free_of(store.parking_history(identifier, T0, T0 + MIN, 60)) == [float(i)]
             assert store.counter_counts(identifier, T0, T0 + MIN, 60) == [CountBucket(T0, "in", "bike", i + 1)]
         assert store.counter_counts("centre-north", T0, T0 + MIN, 60, direction="in' OR 'x'='x") == []
+
+    # --- dead letters ----------------------------------------------------------------------------------------
+
+    def test_rejections_newest_first_with_every_field(self, store: Store) -> None:
+        assert store.recent_rejections(10) == []
+        topic = "v3/app@ttn/devices/stranger/up"
+        store.write(
+            [
+                dead_letter(RejectReason.INVALID_JSON, T0 + 1 * S, "gp-rack-1", "ridebuy/v1/devices/gp-rack-1/status",
+                            b"{not json"),
+                dead_letter(RejectReason.UNKNOWN_DEVICE, T0 + 3 * S, "stranger", topic, b'{"uplink_message": {}}'),
+                dead_letter(RejectReason.BAD_TOPIC, T0 + 2 * S),
+                availability("grand-place", free=1, occupied=1, ts_ns=T0 + 4 * S),  # not a dead letter
+            ]
+        )
+        assert store.recent_rejections(10) == [
+            Rejection(T0 + 3 * S, "unknown_device", f"unknown_device at {T0 + 3 * S}", "stranger", topic,
+                      '{"uplink_message": {}}'),
+            Rejection(T0 + 2 * S, "bad_topic", f"bad_topic at {T0 + 2 * S}", "", "t", "{}"),
+            Rejection(T0 + 1 * S, "invalid_json", f"invalid_json at {T0 + 1 * S}", "gp-rack-1",
+                      "ridebuy/v1/devices/gp-rack-1/status", "{not json"),
+        ]
+
+    def test_rejections_by_reason_since_and_bounded(self, store: Store) -> None:
+        store.write([dead_letter(RejectReason.UNKNOWN_DEVICE, T0 + i * S, f"dev-{i}") for i in range(6)])
+        store.write([dead_letter(RejectReason.TOO_LARGE, T0 + i * S + 1, "big") for i in range(3)])
+        newest_two = store.recent_rejections(2, RejectReason.UNKNOWN_DEVICE)
+        assert [r.device for r in newest_two] == ["dev-5", "dev-4"]
+        assert [r.time_ns for r in store.recent_rejections(10, since_ns=T0 + 4 * S)] == [T0 + 5 * S, T0 + 4 * S]
+        assert len(store.recent_rejections(100, RejectReason.TOO_LARGE)) == 3
+        assert len(store.recent_rejections(100)) == 9
+        assert store.recent_rejections(100, "too_large' OR 'x'='x") == []
+        assert store.recent_rejections(100, RejectReason.TOO_LARGE, since_ns=T0 + HOUR) == []
+
+    @pytest.mark.parametrize("limit", [0, -1, MAX_REJECTIONS + 1])
+    def test_rejection_limit_must_be_in_bounds(self, store: Store, limit: int) -> None:
+        with pytest.raises(ValueError, match="limit"):
+            store.recent_rejections(limit)

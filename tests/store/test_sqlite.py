@@ -74,7 +74,8 @@ def test_bad_urls_are_refused_with_a_reason(url: str, problem: str) -> None:
 def test_sqlite_url_is_absolute_and_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
     assert sqlite_url(path) == f"sqlite:///{path}"
-    assert parse_sqlite_url(sqlite_url(path)) == path
+    for odd in (path, tmp_path / "a b?c#d%20.db"):
+        assert parse_sqlite_url(sqlite_url(odd)) == odd
 
 
 # --- the file ----------------------------------------------------------------------------------------------
