@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from fastapi.testclient import TestClient
+
+from api.live import LiveState
+from devices.topics import device_topic
 from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot, Rejection, StoreUnavailable
 from ridebuy.store.points import Point
 
@@ -55,13 +60,39 @@ class FakeStore:
         self.calls.append(("counter_counts", counter_id, start_ns, end_ns, every_s, direction))
         return [c for c in self.counts if direction is None or c.direction == direction]
 
-    def recent_rejections(
-        self, limit: int, reason: str | None = None, since_ns: int | None = None
-    ) -> list[Rejection]:
+    def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         self._check()
         self.calls.append(("recent_rejections", limit, reason, since_ns))
         chosen = [
-            r for r in self.rejections
+            r
+            for r in self.rejections
             if (reason is None or r.reason == reason) and (since_ns is None or r.time_ns >= since_ns)
         ]
         return sorted(chosen, key=lambda r: -r.time_ns)[:limit]
+
+
+@dataclass
+class Clock:
+    """A settable clock for the app (``clock_ns``)."""
+
+    now_ns: int
+
+    def __call__(self) -> int:
+        return self.now_ns
+
+
+@dataclass
+class InProcessApi:
+    """The app in-process through FastAPI's TestClient, with its live state at hand."""
+
+    client: TestClient
+    clock: Clock
+
+    @property
+    def live(self) -> LiveState:
+        live: LiveState = self.client.app.state.context.live  # type: ignore[attr-defined]
+        return live
+
+    def send(self, device: str, kind: str, payload: dict[str, object]) -> None:
+        """Fold a native message into live state as if it came over MQTT now."""
+        self.live.handle_message(device_topic(device, kind), json.dumps(payload).encode(), self.clock())

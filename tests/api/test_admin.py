@@ -17,7 +17,6 @@ import yaml
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.live import LiveState
 from devices.codecs import CODECS, Values
 from devices.envelopes import chirpstack, ttn
 from devices.envelopes.uplink import Reception
@@ -28,6 +27,7 @@ from devices.topics import device_topic
 from ridebuy.settings import Settings
 from ridebuy.store.points import rejection_point
 from ridebuy.store.sqlite import SqliteStore
+from tests.api.fakes import Clock, InProcessApi
 from tests.devices.helpers import SMALL
 from tests.support.waiting import wait_until
 
@@ -40,24 +40,9 @@ CS_EUI = "24E124538B00A0F2"
 
 
 @dataclass
-class Clock:
-    now_ns: int = NOW
-
-    def __call__(self) -> int:
-        return self.now_ns
-
-
-@dataclass
-class Admin:
-    client: TestClient
+class Admin(InProcessApi):
     store: SqliteStore
     registry_file: Path
-    clock: Clock
-
-    @property
-    def live(self) -> LiveState:
-        live: LiveState = self.client.app.state.context.live  # type: ignore[attr-defined]
-        return live
 
     def dead_letter(self, topic: str, payload: bytes, at_ns: int) -> Rejected:
         """What the ingest does with a refused message: decode it for real, store its dead letter."""
@@ -75,14 +60,17 @@ def make_admin(tmp_path: Path, token: str | None = TOKEN, **settings: object) ->
     registry_file = tmp_path / "registry.yaml"
     registry_file.write_text(registry_text())
     store = SqliteStore(tmp_path / "ridebuy.db")
-    clock = Clock()
+    clock = Clock(NOW)
     config = Settings(
-        registry=registry_file, api_token=token, api_expire_interval_s=3600, api_rate_limit="",
+        registry=registry_file,
+        api_token=token,
+        api_expire_interval_s=3600,
+        api_rate_limit="",
         **settings,  # type: ignore[arg-type]
     )
     app = create_app(config, store=store, clock_ns=clock, listen=False)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield Admin(client, store, registry_file, clock)
+        yield Admin(client=client, clock=clock, store=store, registry_file=registry_file)
     store.close()
 
 
@@ -93,8 +81,15 @@ def admin(tmp_path: Path) -> Iterator[Admin]:
 
 def ttn_unknown(device_id: str, f_cnt: int, time_ns: int) -> tuple[str, bytes]:
     return ttn.ttn_uplink(
-        application_id="hannut-parking", tenant_id="ttn", device_id=device_id, dev_eui=TTN_EUI, f_port=1,
-        f_cnt=f_cnt, frm_payload=b"\x01", time_ns=time_ns, receptions=[Reception("gw-1", -99.0, 7.0)],
+        application_id="hannut-parking",
+        tenant_id="ttn",
+        device_id=device_id,
+        dev_eui=TTN_EUI,
+        f_port=1,
+        f_cnt=f_cnt,
+        frm_payload=b"\x01",
+        time_ns=time_ns,
+        receptions=[Reception("gw-1", -99.0, 7.0)],
     )
 
 
@@ -111,8 +106,9 @@ def test_admin_needs_the_token(admin: Admin) -> None:
     assert (wrong.status_code, wrong.json()) == (403, {"detail": "the admin token is wrong"})
     assert admin.client.get("/v1/admin/dead-letters", headers={"Authorization": "Bearer "}).status_code == 401
     assert admin.client.post("/v1/admin/devices", json={"id": "x"}).status_code == 401  # before any validation
-    assert admin.client.delete("/v1/admin/devices/gare-rack", headers={"Authorization": "Bearer nope"}
-                               ).status_code == 403
+    assert (
+        admin.client.delete("/v1/admin/devices/gare-rack", headers={"Authorization": "Bearer nope"}).status_code == 403
+    )
     assert admin.client.get("/v1/admin/dead-letters", headers=ADMIN).status_code == 200
     metrics = admin.client.get("/metrics").text
     assert 'ridebuy_api_admin_refused_total{reason="missing_token"} 4.0' in metrics
@@ -148,8 +144,9 @@ def test_the_token_never_reaches_the_log(admin: Admin, caplog: pytest.LogCapture
     with caplog.at_level(logging.DEBUG):
         admin.client.get("/v1/admin/dead-letters", headers={"Authorization": f"Bearer {wrong}"})
         admin.client.get("/v1/admin/dead-letters", headers=ADMIN)
-        admin.client.post("/v1/admin/devices", headers=ADMIN,
-                          json={"id": "gare-slot-9", "kind": "slot", "parking": "gare"})
+        admin.client.post(
+            "/v1/admin/devices", headers=ADMIN, json={"id": "gare-slot-9", "kind": "slot", "parking": "gare"}
+        )
     assert "wrong token" in caplog.text
     assert TOKEN not in caplog.text and TOKEN[:12] not in caplog.text
 
@@ -163,11 +160,15 @@ def test_dead_letters_newest_first_with_reason_and_preview(admin: Admin) -> None
     admin.dead_letter(device_topic("gare-rack", "occupancy"), b"{not json", NOW - 10 * S)
     body = admin.client.get("/v1/admin/dead-letters", headers=ADMIN).json()
     assert [(d["reason"], d["device"]) for d in body["dead_letters"]] == [
-        ("invalid_json", "gare-rack"), ("unknown_device", "stranger"), ("invalid_payload", "gare-rack"),
+        ("invalid_json", "gare-rack"),
+        ("unknown_device", "stranger"),
+        ("invalid_payload", "gare-rack"),
     ]
     first = body["dead_letters"][0]
     assert (first["time"], first["preview"], first["topic"]) == (
-        "2026-05-04T07:33:10Z", "{not json", "ridebuy/v1/devices/gare-rack/occupancy",
+        "2026-05-04T07:33:10Z",
+        "{not json",
+        "ridebuy/v1/devices/gare-rack/occupancy",
     )
     assert first["detail"]
     only = admin.client.get("/v1/admin/dead-letters", headers=ADMIN, params={"reason": "invalid_payload"}).json()
@@ -189,8 +190,14 @@ def test_unknown_devices_of_every_format_are_listed_for_adoption(admin: Admin) -
     vs340 = CODECS["milesight-vs340"]
     port, data = vs340.encode(Values(occupied=1))
     topic, payload = chirpstack.chirpstack_up(
-        application_id="5f9e5a3c-7d3e-4d0a-9a57-9a1d6c1b2e01", dev_eui=CS_EUI, device_name="desk-42", f_port=port,
-        f_cnt=5, data=data, time_ns=NOW - 100 * S, receptions=[Reception("gw-1", -101.0, 3.5)],
+        application_id="5f9e5a3c-7d3e-4d0a-9a57-9a1d6c1b2e01",
+        dev_eui=CS_EUI,
+        device_name="desk-42",
+        f_port=port,
+        f_cnt=5,
+        data=data,
+        time_ns=NOW - 100 * S,
+        receptions=[Reception("gw-1", -101.0, 3.5)],
     )
     admin.dead_letter(topic, payload, NOW - 100 * S)
     admin.dead_letter(device_topic("gare-rack", "occupancy"), b"{not json", NOW - 50 * S)  # not unknown_device
@@ -201,14 +208,20 @@ def test_unknown_devices_of_every_format_are_listed_for_adoption(admin: Admin) -
     assert [d["suggested_id"] for d in body["unknown_devices"]] == [CS_EUI.lower(), "gp-tps-07", "gare-slot-9"]
     native = found["gare-slot-9"]
     assert (native["format"], native["count"], native["device_id"], native["dev_eui"]) == (
-        "native", 3, "gare-slot-9", None,
+        "native",
+        3,
+        "gare-slot-9",
+        None,
     )
     assert (native["first_seen"], native["last_seen"]) == ("2026-05-04T07:28:20Z", "2026-05-04T07:28:22Z")
     assert native["topic"] == "ridebuy/v1/devices/gare-slot-9/occupancy"
     assert native["adopt"] == {"id": "gare-slot-9", "format": "native"}
     lorawan = found["gp-tps-07"]
     assert (lorawan["format"], lorawan["count"], lorawan["dev_eui"], lorawan["application_id"]) == (
-        "ttn", 2, TTN_EUI, "hannut-parking",
+        "ttn",
+        2,
+        TTN_EUI,
+        "hannut-parking",
     )
     assert lorawan["topic"] == "v3/hannut-parking@ttn/devices/gp-tps-07/up"
     assert lorawan["adopt"] == {"id": "gp-tps-07", "format": "ttn", "dev_eui": TTN_EUI}
@@ -225,12 +238,14 @@ def test_unknown_devices_of_every_format_are_listed_for_adoption(admin: Admin) -
 def test_adopting_a_device_takes_effect_at_once_and_keeps_the_file(admin: Admin) -> None:
     admin.dead_letter(device_topic("gare-slot-9", "occupancy"), b'{"occupied": true}', NOW - 60 * S)
     response = admin.client.post(
-        "/v1/admin/devices", headers=ADMIN, json={"id": "gare-slot-9", "kind": "slot", "parking": "gare",
-                                                  "heartbeat_s": 60},
+        "/v1/admin/devices",
+        headers=ADMIN,
+        json={"id": "gare-slot-9", "kind": "slot", "parking": "gare", "heartbeat_s": 60},
     )
     assert response.status_code == 201, response.text
     assert response.json() == {
-        "device": {"id": "gare-slot-9", "kind": "slot", "parking": "gare", "heartbeat_s": 60}, "devices": 7,
+        "device": {"id": "gare-slot-9", "kind": "slot", "parking": "gare", "heartbeat_s": 60},
+        "devices": 7,
     }
     text = admin.registry_file.read_text()
     assert text.startswith(registry_text().rstrip("\n"))  # comments and every other entry as they were
@@ -254,19 +269,23 @@ def test_adoption_refuses_duplicates_and_invalid_entries_precisely(admin: Admin)
         return response.status_code, response.json()["detail"]
 
     assert adopt({"id": "gare-rack", "kind": "rack", "parking": "gare"}) == (
-        409, "a device with id 'gare-rack' is already in the registry",
+        409,
+        "a device with id 'gare-rack' is already in the registry",
     )
     assert adopt({"id": "x-1", "kind": "slot", "parking": "nowhere"}) == (
-        422, "device 'x-1', field 'parking': unknown parking 'nowhere'",
+        422,
+        "device 'x-1', field 'parking': unknown parking 'nowhere'",
     )
     assert adopt({"id": "x-1", "kind": "rack", "parking": "gare", "spaces": 5}) == (
-        422, "parkings[1] (id 'gare'), field 'capacity': its devices watch 5 spaces, more than the capacity 4",
+        422,
+        "parkings[1] (id 'gare'), field 'capacity': its devices watch 5 spaces, more than the capacity 4",
     )
     assert adopt({"id": "x-1", "kind": "slot", "parking": "gare", "format": "ttn", "codec": "acme-9"})[1].startswith(
         "device 'x-1': unknown codec 'acme-9'"
     )
     assert adopt({"id": "x-1", "kind": "counter", "counter": "centre-north", "codec": "bosch-tps110"}) == (
-        422, "device 'x-1': codec 'bosch-tps110' serves slot devices, not counter",
+        422,
+        "device 'x-1': codec 'bosch-tps110' serves slot devices, not counter",
     )
     assert adopt({"id": "x-1", "kind": "slot", "parking": "gare", "format": "chirpstack"})[1] == (
         "device 'x-1': a chirpstack device needs 'dev_eui' (ChirpStack names devices by DevEUI)"
@@ -293,8 +312,9 @@ def test_removing_a_device(admin: Admin) -> None:
 
 def test_an_unwritable_registry_is_a_503_and_nothing_changes(admin: Admin) -> None:
     admin.registry_file.write_text("devices: [")  # someone broke the file by hand
-    response = admin.client.post("/v1/admin/devices", headers=ADMIN,
-                                 json={"id": "x-1", "kind": "slot", "parking": "gare"})
+    response = admin.client.post(
+        "/v1/admin/devices", headers=ADMIN, json={"id": "x-1", "kind": "slot", "parking": "gare"}
+    )
     assert response.status_code == 503
     assert "not valid YAML" in response.json()["detail"]
     assert admin.registry_file.read_text() == "devices: ["
@@ -304,5 +324,8 @@ def test_an_edit_made_elsewhere_is_taken_without_a_restart(admin: Admin) -> None
     data = yaml.safe_load(admin.registry_file.read_text())
     data["devices"].append({"id": "gare-slot-9", "kind": "slot", "parking": "gare"})
     admin.registry_file.write_text(json.dumps(data))  # JSON is YAML: any editor, any writer
-    wait_until(lambda: "gare-slot-9" in admin.live.registry.device_by_id, timeout_s=10,
-               what="the API to reload the edited registry")
+    wait_until(
+        lambda: "gare-slot-9" in admin.live.registry.device_by_id,
+        timeout_s=10,
+        what="the API to reload the edited registry",
+    )

@@ -13,11 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.live import LiveState
-from devices.topics import device_topic
 from ridebuy.settings import Settings
 from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot
-from tests.api.fakes import FakeStore
+from tests.api.fakes import Clock, FakeStore, InProcessApi
 from tests.devices.helpers import small_registry
 from tests.support.waiting import wait_until
 
@@ -26,34 +24,16 @@ NOW = 1_777_880_000 * S  # 2026-05-04T07:33:20Z
 
 
 @dataclass
-class Clock:
-    now_ns: int = NOW
-
-    def __call__(self) -> int:
-        return self.now_ns
-
-
-@dataclass
-class Api:
-    client: TestClient
+class Api(InProcessApi):
     store: FakeStore
-    clock: Clock
-
-    @property
-    def live(self) -> LiveState:
-        live: LiveState = self.client.app.state.context.live  # type: ignore[attr-defined]
-        return live
-
-    def send(self, device: str, kind: str, payload: dict[str, object]) -> None:
-        self.live.handle_message(device_topic(device, kind), json.dumps(payload).encode(), self.clock())
 
 
 def make_api(store: FakeStore, tmp_path: Path) -> Iterator[Api]:
-    clock = Clock()
+    clock = Clock(NOW)
     settings = Settings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600)
     app = create_app(settings, store=store, registry=small_registry(), clock_ns=clock, listen=False)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client, store, clock)
+        yield Api(client=client, clock=clock, store=store)
 
 
 @pytest.fixture
@@ -116,7 +96,9 @@ def test_geojson_follows_rfc_7946(api: Api) -> None:
     assert body["type"] == "FeatureCollection"
     first = body["features"][0]
     assert (first["type"], first["id"], first["geometry"]) == (
-        "Feature", "grand-place", {"type": "Point", "coordinates": [5.077, 50.6716]},  # lon, lat
+        "Feature",
+        "grand-place",
+        {"type": "Point", "coordinates": [5.077, 50.6716]},  # lon, lat
     )
     assert (first["properties"]["free"], first["properties"]["status"]) == (6, "stale")
 
@@ -181,7 +163,10 @@ def test_history_asks_the_store_for_the_range(api: Api) -> None:
     ).json()
     assert api.store.calls[-1] == ("parking_history", "gare", NOW - 1800 * S, NOW, 900)
     assert (body["parking"], body["from"], body["to"], body["every"]) == (
-        "gare", "2026-05-04T07:03:20Z", "2026-05-04T07:33:20Z", "15m",
+        "gare",
+        "2026-05-04T07:03:20Z",
+        "2026-05-04T07:33:20Z",
+        "15m",
     )
     assert body["buckets"] == [
         {"start": "2026-05-04T07:03:20Z", "free": 3.5, "occupied": 0.5, "unknown": 0.0, "capacity": 4},
@@ -251,7 +236,8 @@ def test_readiness_needs_broker_store_and_bootstrap(store: FakeStore, tmp_path: 
         wait_until(lambda: api.live.bootstrapped, what="the retried bootstrap")  # noqa: B023
         api.live.broker_connected = True  # what the listener sets (the real one is tested in test_live_path)
         assert api.client.get("/readyz").json() == {
-            "ready": True, "checks": {"broker": True, "store": True, "bootstrap": True},
+            "ready": True,
+            "checks": {"broker": True, "store": True, "bootstrap": True},
         }
 
 
@@ -265,9 +251,20 @@ def test_the_docs_are_complete_and_served_without_a_cdn(api: Api) -> None:
 
     spec = api.client.get("/openapi.json").json()
     expected = {
-        "/v1/parkings", "/v1/parkings.geojson", "/v1/parkings/{parking_id}", "/v1/parkings/{parking_id}/history",
-        "/v1/counters", "/v1/counters/{counter_id}/counts", "/v1/devices", "/v1/stream", "/healthz", "/readyz",
-        "/metrics", "/v1/admin/dead-letters", "/v1/admin/unknown-devices", "/v1/admin/devices",
+        "/v1/parkings",
+        "/v1/parkings.geojson",
+        "/v1/parkings/{parking_id}",
+        "/v1/parkings/{parking_id}/history",
+        "/v1/counters",
+        "/v1/counters/{counter_id}/counts",
+        "/v1/devices",
+        "/v1/stream",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/v1/admin/dead-letters",
+        "/v1/admin/unknown-devices",
+        "/v1/admin/devices",
         "/v1/admin/devices/{device_id}",
     }
     assert set(spec["paths"]) == expected
@@ -279,8 +276,19 @@ def test_the_docs_are_complete_and_served_without_a_cdn(api: Api) -> None:
     admin = spec["paths"]["/v1/admin/devices"]["post"]
     assert admin["security"] == [{"admin token": []}]
     assert {"401", "403", "409", "422", "503"} <= set(admin["responses"])
-    for name in ("ParkingOut", "ParkingList", "ParkingFeatureCollection", "ParkingHistory", "CounterCounts",
-                 "DeviceOut", "Readiness", "ErrorOut", "ValidationErrorOut", "DeadLetterList", "UnknownDeviceList"):
+    for name in (
+        "ParkingOut",
+        "ParkingList",
+        "ParkingFeatureCollection",
+        "ParkingHistory",
+        "CounterCounts",
+        "DeviceOut",
+        "Readiness",
+        "ErrorOut",
+        "ValidationErrorOut",
+        "DeadLetterList",
+        "UnknownDeviceList",
+    ):
         assert spec["components"]["schemas"][name].get("examples"), name
 
 

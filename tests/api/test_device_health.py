@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,12 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.live import BatteryThresholds, DeviceHealth, LiveState
+from api.live import BatteryThresholds, DeviceHealth
 from devices.codecs import CODECS
 from devices.registry import DEFAULT_HEARTBEAT_S, parse_registry
-from devices.topics import device_topic
 from ridebuy.settings import Settings
-from tests.api.fakes import FakeStore
+from tests.api.fakes import Clock, FakeStore, InProcessApi
 
 S = 1_000_000_000
 NOW = 1_777_880_000 * S
@@ -27,34 +25,21 @@ REGISTRY = {
     "devices": [
         {"id": "rack", "kind": "rack", "parking": "gare", "heartbeat_s": 60},
         {"id": "tps", "kind": "slot", "parking": "gare", "format": "ttn", "codec": "bosch-tps110"},
-        {"id": "tps-fast", "kind": "slot", "parking": "gare", "format": "ttn", "codec": "bosch-tps110",
-         "heartbeat_s": 120},
+        {
+            "id": "tps-fast",
+            "kind": "slot",
+            "parking": "gare",
+            "format": "ttn",
+            "codec": "bosch-tps110",
+            "heartbeat_s": 120,
+        },
         {"id": "count", "kind": "counter", "counter": "north"},
     ],
 }
 
 
 @dataclass
-class Clock:
-    now_ns: int = NOW
-
-    def __call__(self) -> int:
-        return self.now_ns
-
-
-@dataclass
-class Api:
-    client: TestClient
-    clock: Clock
-
-    @property
-    def live(self) -> LiveState:
-        live: LiveState = self.client.app.state.context.live  # type: ignore[attr-defined]
-        return live
-
-    def send(self, device: str, kind: str, payload: dict[str, object]) -> None:
-        self.live.handle_message(device_topic(device, kind), json.dumps(payload).encode(), self.clock())
-
+class Api(InProcessApi):
     def devices(self) -> dict[str, dict[str, object]]:
         return {d["id"]: d for d in self.client.get("/v1/devices").json()["devices"]}
 
@@ -67,15 +52,18 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
-    clock = Clock()
+    clock = Clock(NOW)
     settings = Settings(
-        registry=tmp_path / "unused.yaml", api_expire_interval_s=3600, battery_low_pct=25, battery_low_v=3.4,
+        registry=tmp_path / "unused.yaml",
+        api_expire_interval_s=3600,
+        battery_low_pct=25,
+        battery_low_v=3.4,
     )
     app = create_app(
         settings, store=FakeStore(), registry=parse_registry(REGISTRY, "test"), clock_ns=clock, listen=False
     )
     with TestClient(app) as client:
-        yield Api(client, clock)
+        yield Api(client=client, clock=clock)
 
 
 def test_the_heartbeat_allowance_comes_from_the_codec_unless_the_registry_sets_one(api: Api) -> None:
@@ -119,7 +107,10 @@ def test_battery_low_is_judged_by_percent_else_by_voltage(api: Api) -> None:
     api.send("tps", "status", {"rssi": -90})  # no battery figure
     devices = api.devices()
     assert {name: devices[name]["battery_low"] for name in devices} == {
-        "rack": True, "count": True, "tps-fast": False, "tps": None,
+        "rack": True,
+        "count": True,
+        "tps-fast": False,
+        "tps": None,
     }
     assert api.metric("ridebuy_api_devices_battery_low") == 2
     api.send("count", "status", {"battery_v": 3.6})  # a new battery
