@@ -61,6 +61,24 @@ class AvailabilityFold:
         self._tolerance = heartbeat_tolerance
         self._devices: dict[str, _DeviceState] = {}
         self._current: dict[str, Availability] = {}
+        self._index_registry()
+
+    def _index_registry(self) -> None:
+        """What the per-message path needs, looked up once per registry (the fold runs for every message)."""
+        registry = self._registry
+        self._allowance_ns = {
+            d.id: int(heartbeat_allowance_s(d) * self._tolerance * 1_000_000_000) for d in registry.devices
+        }
+        # Per parking: (state, spaces, allowance) of each device that watches spaces (counters do not).
+        states = self._devices
+        self._watchers: dict[str, tuple[tuple[_DeviceState, int, int], ...]] = {
+            p.id: tuple(
+                (states.setdefault(d.id, _DeviceState()), registry.spaces_of(d.id), self._allowance_ns[d.id])
+                for d in registry.devices_of_parking(p.id)
+                if d.kind is not DeviceKind.COUNTER
+            )
+            for p in registry.parkings
+        }
 
     @property
     def registry(self) -> Registry:
@@ -94,6 +112,7 @@ class AvailabilityFold:
     def replace_registry(self, registry: Registry, now_ns: int) -> list[Availability]:
         """Swap in an edited registry, keeping what devices said; returns every parking's availability."""
         self._registry = registry
+        self._index_registry()
         self._current = {k: v for k, v in self._current.items() if k in registry.parking_by_id}
         return self.expire(now_ns)
 
@@ -105,11 +124,10 @@ class AvailabilityFold:
         return dict(self._current)
 
     def device_alive(self, device_id: str, now_ns: int) -> bool:
-        device = self._registry.device_by_id.get(device_id)
+        allowance_ns = self._allowance_ns.get(device_id)
         state = self._devices.get(device_id)
-        if device is None or state is None or state.last_seen_ns is None:
+        if allowance_ns is None or state is None or state.last_seen_ns is None:
             return False
-        allowance_ns = int(heartbeat_allowance_s(device) * self._tolerance * 1_000_000_000)
         return now_ns - state.last_seen_ns <= allowance_ns
 
     def _parking_of(self, device_id: str) -> str | None:
@@ -134,18 +152,16 @@ class AvailabilityFold:
             return None
         free = occupied = watched = 0
         last_updated: int | None = None
-        for device in self._registry.devices_of_parking(parking_id):
-            if device.kind is DeviceKind.COUNTER:
-                continue
-            spaces = self._registry.spaces_of(device.id)
-            state = self._devices.get(device.id)
-            if state is None or state.occupied is None or not self.device_alive(device.id, now_ns):
+        for state, spaces, allowance_ns in self._watchers.get(parking_id, ()):
+            taken = state.occupied
+            seen = state.last_seen_ns
+            if taken is None or seen is None or now_ns - seen > allowance_ns:  # silent: see device_alive
                 continue
             watched += spaces
-            occupied += state.occupied
-            free += max(spaces - state.occupied, 0)
-            seen = state.last_seen_ns
-            if seen is not None and (last_updated is None or seen > last_updated):
+            occupied += taken
+            if spaces > taken:
+                free += spaces - taken
+            if last_updated is None or seen > last_updated:
                 last_updated = seen
         unknown = max(parking.capacity - watched, 0)
         if parking.closed:

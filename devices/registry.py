@@ -236,7 +236,9 @@ def load_registry(path: str | Path) -> Registry:
     except OSError as exc:
         raise RegistryError(f"{file}: cannot read the registry ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        # libyaml's safe loader when PyYAML has it: the same documents, ~10x faster (100,000 devices load in
+        # seconds, not minutes) and a lower memory peak (docs/performance.md).
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise RegistryError(f"{file}: not valid YAML ({exc})") from None
     return parse_registry(data, str(file))

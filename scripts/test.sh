@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_debian_packages mosquitto:mosquitto mosquitto_pub:mosquitto-clients influxd:influxdb \
-  chromium:chromium chromedriver:chromium-driver
+  chromium:chromium chromedriver:chromium-driver wrk:wrk
 ensure_venv dev
 
 echo "== ruff"; .venv/bin/ruff check .

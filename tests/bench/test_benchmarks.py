@@ -1,0 +1,83 @@
+"""Each benchmark once with a small N, so that they keep working (figures are printed, never asserted on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import api_load, backlog_drain, freshness, memory, paho_ceiling, pipeline, profile_summary, scale_out
+from bench.machine import describe
+from bench.workload import Town, stream
+
+pytestmark = [pytest.mark.bench, pytest.mark.integration]
+
+SMALL_TOWN = Town(parkings=5, slots_per_parking=4, counters=2)
+
+
+def test_machine_description_names_cores_cpu_and_servers() -> None:
+    facts = describe()
+    assert int(facts["cores"]) >= 1
+    assert facts["mosquitto"] not in ("not installed", "unknown")
+    assert facts["influxd"] not in ("not installed", "unknown")
+
+
+def test_stream_mix_counts_every_message_once() -> None:
+    mix, messages = stream(SMALL_TOWN, 1000)
+    listed = list(messages)
+    assert len(listed) == mix.total == 1000
+    assert sum(1 for topic, _ in listed if topic.endswith("/passage")) == mix.passage == 100
+    assert len({payload for _, payload in listed}) == 1000  # each message its own point
+
+
+def test_backlog_drain_stores_every_point() -> None:
+    result = backlog_drain.run(2_000, town=SMALL_TOWN)
+    assert result.points == 2_000
+    assert result.rate > 0
+    assert "msg/s" in "\n".join(result.lines())
+
+
+def test_backlog_drain_over_mqtt_311() -> None:
+    result = backlog_drain.run(1_000, protocol="3.1.1", town=SMALL_TOWN)
+    assert result.points == 1_000
+
+
+def test_scale_out_two_workers_share_the_backlog() -> None:
+    one, two = scale_out.run(2_000, workers=(1, 2), parkings=5)
+    assert (one.workers, two.workers) == (1, 2)
+    assert one.points == two.points == 2_000
+
+
+def test_freshness_sees_every_probe_through_get_and_stream() -> None:
+    result = freshness.run(probes=6, background=200, interval_s=0.05)
+    assert len(result.sse_ms) == len(result.get_ms) == 6
+    assert result.background_rate > 0
+
+
+def test_api_load_revalidates_with_etag() -> None:
+    figures = api_load.run(parkings_counts=(20,), seconds=1, connections=2, endpoints=("list",))
+    (figure,) = figures
+    assert figure.result.requests > 0
+    assert figure.result.errors == 0
+    assert figure.result.revalidations > 0
+    assert figure.result.not_modified >= figure.result.revalidations - 2  # 304 unless the state changed meanwhile
+
+
+def test_memory_measures_both_processes() -> None:
+    result = memory.run(devices=400)
+    assert set(result.spoken_mib) == {"ingest", "api"}
+    assert all(value > 0 for value in result.live_bytes_per_device.values())
+
+
+def test_pipeline_and_paho_ceiling_run() -> None:
+    figures = pipeline.run(2_000, SMALL_TOWN)
+    assert figures["total"] > 0
+    assert paho_ceiling.run(1_000, "3.1.1") > 0
+
+
+def test_profile_summary_reads_collapsed_stacks(tmp_path: Path) -> None:
+    profile = tmp_path / "profile.txt"
+    profile.write_text("thread (1): mqtt-network;loop (paho/client.py:10);decode (devices/native.py:5) 3\n")
+    lines = profile_summary.summarise(profile, thread="mqtt-network")
+    assert lines[0] == "3 samples"
+    assert any("decode (devices/native.py)" in line for line in lines)
