@@ -54,7 +54,7 @@ class Rig:
             "--spool-dir", str(self.workdir / f"spool-{client_id}"),
             "--health-port", str(port),
             "--log-level", "WARNING",
-            *(("--shared-group", shared_group) if shared_group else ()),
+            *(("--shared-group", shared_group, "--ingest-role", "data") if shared_group else ()),
             *extra,
         ]  # fmt: skip
         process = RidebuyProcess(args, self.workdir / f"{name}-{len(self.processes)}.log").start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from devices.messages import UplinkDedup, decode_message
 from devices.native import Limits
@@ -15,11 +16,33 @@ from ridebuy.store.points import Point, reading_points
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Writes:
+    """What an ingest writes, by its role (RIDEBUY_INGEST_ROLE)."""
+
+    readings: bool = True
+    """Readings and dead letters: every message's own points."""
+    availability: bool = True
+    """Availability points, which need the whole stream (not a share of it)."""
+
+    @classmethod
+    def for_role(cls, role: str) -> Writes:
+        return {"all": cls(), "data": cls(availability=False), "availability": cls(readings=False)}[role]
+
+
 class MessageHandler:
     """Decides what a message becomes: its points (plus availability changes) or one dead-letter point."""
 
-    def __init__(self, registry: Registry, limits: Limits, live: LiveAvailability, dead_letters: DeadLetters) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        limits: Limits,
+        live: LiveAvailability,
+        dead_letters: DeadLetters,
+        writes: Writes = Writes(),
+    ) -> None:
         self.registry = registry
+        self.writes = writes
         self._limits = limits
         self._live = live
         self._dead_letters = dead_letters
@@ -36,12 +59,18 @@ class MessageHandler:
         try:
             points: list[Point] = []
             for reading in decode_message(topic, payload, received_ns, self.registry, self._limits, self._dedup):
-                points.extend(reading_points(reading))
-                points.extend(self._live.apply(reading))
+                if self.writes.readings:
+                    points.extend(reading_points(reading))
+                if self.writes.availability:
+                    points.extend(self._live.apply(reading))
             return points
         except Rejected as rejection:
-            return [self._dead_letters.point(rejection, topic, payload, received_ns)]
+            return self._dead_letter(rejection, topic, payload, received_ns)
         except Exception as exc:  # a bug must not stop the stream; the traceback goes to the log
             log.exception("unexpected error decoding a message on %r", topic[:200])
             internal = Rejected(RejectReason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"[:300])
-            return [self._dead_letters.point(internal, topic, payload, received_ns)]
+            return self._dead_letter(internal, topic, payload, received_ns)
+
+    def _dead_letter(self, rejection: Rejected, topic: str, payload: bytes, received_ns: int) -> list[Point]:
+        point = self._dead_letters.point(rejection, topic, payload, received_ns)
+        return [point] if self.writes.readings else []

@@ -15,7 +15,7 @@ from ingest.dead_letters import DeadLetters
 from ingest.health import HealthServer
 from ingest.listener import MqttListener
 from ingest.live import LiveAvailability
-from ingest.messages import MessageHandler
+from ingest.messages import MessageHandler, Writes
 from ingest.spool import Spool
 from ingest.write_path import Received, WritePath
 from ridebuy.backoff import Backoff
@@ -48,7 +48,11 @@ class IngestService:
         self.dead_letters = DeadLetters()
         self.live = LiveAvailability(registry)
         self.handler = MessageHandler(
-            registry, Limits(settings.max_payload_bytes, settings.max_future_s), self.live, self.dead_letters
+            registry,
+            Limits(settings.max_payload_bytes, settings.max_future_s),
+            self.live,
+            self.dead_letters,
+            Writes.for_role(settings.ingest_role),
         )
         self.listener = MqttListener(
             parse_broker_url(settings.mqtt_url),
@@ -77,14 +81,17 @@ class IngestService:
         """Wait for the store, bootstrap live state, then consume in background threads. False if stopped first."""
         if not self._wait_for_store():
             return False
-        self.live.bootstrap(self.store, time.time_ns())
+        writes_availability = self.handler.writes.availability
+        if writes_availability:
+            self.live.bootstrap(self.store, time.time_ns())
         if self._stop.is_set():
             return False
         self._threads = [
             threading.Thread(target=self.write_path.run, args=(self._stop,), name="write-path"),
-            threading.Thread(target=self._expire_loop, name="expire", daemon=True),
             threading.Thread(target=self._registry_loop, name="registry", daemon=True),
         ]
+        if writes_availability:
+            self._threads.append(threading.Thread(target=self._expire_loop, name="expire", daemon=True))
         for thread in self._threads:
             thread.start()
         self.listener.start()
@@ -125,7 +132,8 @@ class IngestService:
             registry = watcher.changed()
             if registry is not None:
                 self.handler.registry = registry
-                if points := self.live.replace_registry(registry, time.time_ns()):
+                points = self.live.replace_registry(registry, time.time_ns())
+                if points and self.handler.writes.availability:
                     self.write_path.add(Received(points, 0, 0, 0, "", b"", time.time_ns()))
                 log.info("registry reloaded: %d devices", len(registry.devices))
 

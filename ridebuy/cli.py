@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
             *_COMMON,
             "client_id",
             "shared_group",
+            "ingest_role",
             "session_expiry_s",
             "receive_maximum",
             "batch_size",

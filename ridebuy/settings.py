@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from devices.registry import sample_registry_path
@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     client_id: str = Field("ridebuy-ingest", description="MQTT client id of the ingest (fixed: persistent session)")
     shared_group: str | None = Field(
         None, description="share the subscription among ingest workers ($share/<group>/...); empty: not shared"
+    )
+    ingest_role: Literal["all", "data", "availability"] = Field(
+        "all",
+        description="what the ingest writes: all; data (readings and dead letters, for workers sharing a "
+        "subscription); availability (only availability points, from the whole stream)",
     )
     session_expiry_s: Annotated[int, Field(ge=60)] = Field(
         7 * 86_400, description="how long the broker keeps the ingest's session and queue while it is away"
@@ -100,6 +105,17 @@ class Settings(BaseSettings):
         None, description="longitude of the town centre (default: the centre of the registry's parkings)"
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @model_validator(mode="after")
+    def _roles_fit_the_subscription(self) -> Self:
+        # Workers of a shared subscription each see part of the stream: a parking's availability needs all of it.
+        if self.shared_group and self.ingest_role != "data":
+            raise ValueError(
+                "RIDEBUY_SHARED_GROUP needs RIDEBUY_INGEST_ROLE=data: workers sharing a subscription each see only "
+                "part of the stream, so availability must come from one `ridebuy ingest --ingest-role availability` "
+                "with a subscription of its own"
+            )
+        return self
 
     @field_validator("mqtt_url")
     @classmethod
@@ -166,8 +182,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**given)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
-        name = str(error["loc"][0]) if error["loc"] else "?"
         message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:
+            raise SettingsError(f"settings do not fit together: {message}") from None
+        name = str(error["loc"][0])
         raise SettingsError(
             f"setting RIDEBUY_{name.upper()} (--{name.replace('_', '-')}) is invalid: {message}"
         ) from None

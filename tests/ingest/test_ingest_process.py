@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -13,6 +14,7 @@ from devices.rejections import RejectReason
 from tests.ingest.conftest import IngestFactory
 from tests.support.mqtt import mosquitto_pub, publish_all
 from tests.support.ports import free_port
+from tests.support.processes import RIDEBUY
 from tests.support.servers import InfluxDB, Mosquitto
 from tests.support.waiting import wait_until
 
@@ -229,3 +231,59 @@ def test_bad_registry_edit_keeps_the_running_registry(
     ingest.wait_for_log("registry changed but cannot be used")
     mosquitto_pub(mosquitto.url, TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": TS_MS, "occupied": 1}))
     wait_until(lambda: count(influxdb, database, "occupancy") == 1, what="data still flowing")
+
+
+def test_shared_workers_write_data_and_one_availability_worker_writes_availability(
+    mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory, tmp_path: Path
+) -> None:
+    for worker in ("a", "b"):
+        start_ingest(
+            influxdb,
+            database,
+            "--shared-group",
+            "ridebuy-ingest",
+            "--ingest-role",
+            "data",
+            "--client-id",
+            f"ridebuy-ingest-{worker}",
+            "--spool-dir",
+            str(tmp_path / f"spool-{worker}"),
+        )
+    start_ingest(
+        influxdb,
+        database,
+        "--ingest-role",
+        "availability",
+        "--client-id",
+        "ridebuy-availability",
+        "--spool-dir",
+        str(tmp_path / "spool-availability"),
+    )
+    messages = [
+        (
+            TOPIC.format("gp-rack-1" if n % 2 else "gare-rack", "occupancy"),
+            json.dumps({"ts": TS_MS + n, "occupied": n % 3}),
+        )
+        for n in range(200)
+    ]
+    publish_all(mosquitto.url, messages)
+    wait_until(lambda: count(influxdb, database, "occupancy") == 200, what="every reading, once, from the workers")
+    # The availability worker saw the whole stream: its last figures are those of the last readings.
+    wait_until(
+        lambda: (
+            influxdb.rows(database, "SELECT last(occupied) FROM availability WHERE parking = 'gare'")
+            and influxdb.rows(database, "SELECT last(occupied) FROM availability WHERE parking = 'gare'")[0]["last"]
+            == 198 % 3
+        ),
+        what="availability from the whole stream",
+    )
+    time.sleep(0.5)
+    assert count(influxdb, database, "occupancy") == 200
+
+
+def test_a_shared_worker_must_leave_availability_to_another() -> None:
+    result = subprocess.run(
+        [RIDEBUY, "ingest", "--shared-group", "ridebuy-ingest"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "RIDEBUY_INGEST_ROLE=data" in result.stderr
