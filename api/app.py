@@ -25,10 +25,11 @@ from api.routes import admin, counters, devices, health, parkings, stream, web
 from api.security import BodyLimit, SecurityHeaders
 from api.store_access import StoreAccess
 from devices.native import Limits
-from devices.registry import Registry, load_registry
+from devices.registry import Registry
 from ridebuy import __version__
 from ridebuy.backoff import Backoff
 from ridebuy.brokers import parse_broker_url
+from ridebuy.registry_load import load_registry_lean
 from ridebuy.registry_watch import RegistryWatcher
 from ridebuy.settings import Settings
 from ridebuy.store.base import Store, StoreError
@@ -91,7 +92,8 @@ def create_app(
 ) -> FastAPI:
     """Build the API. ``store`` and ``registry`` default to the configured ones; ``listen=False`` leaves out the
     MQTT subscription (tests that feed live state themselves)."""
-    registry = registry if registry is not None else load_registry(settings.registry)
+    if registry is None:
+        registry = load_registry_lean(settings.registry)
     owns_store = store is None
     store = store if store is not None else open_configured_store(settings)
     metrics = ApiMetrics()

@@ -10,7 +10,7 @@ from types import FrameType
 
 from devices.messages import ALL_SUBSCRIPTIONS
 from devices.native import Limits
-from devices.registry import Registry, load_registry
+from devices.registry import Registry
 from ingest.dead_letters import DeadLetters
 from ingest.health import HealthServer
 from ingest.listener import MqttListener
@@ -20,6 +20,7 @@ from ingest.spool import Spool
 from ingest.write_path import Received, WritePath
 from ridebuy.backoff import Backoff
 from ridebuy.brokers import parse_broker_url
+from ridebuy.registry_load import load_registry_lean
 from ridebuy.registry_watch import RegistryWatcher
 from ridebuy.settings import Settings, default_spool_dir
 from ridebuy.store.base import Store, StoreUnavailable
@@ -146,7 +147,7 @@ class IngestService:
 
 def run_ingest(settings: Settings) -> int:
     """Run the ingest in the foreground until SIGTERM or SIGINT."""
-    registry = load_registry(settings.registry)
+    registry = load_registry_lean(settings.registry)
     token = settings.store_token.get_secret_value() if settings.store_token else None
     store = open_store(settings.store_url, token=token)
     spool = Spool(settings.spool_dir or default_spool_dir(settings.client_id), settings.spool_max_bytes)

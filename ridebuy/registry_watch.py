@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from devices.registry import Registry, RegistryError, load_registry
+from devices.registry import Registry, RegistryError
+from ridebuy.registry_load import load_registry_lean
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class RegistryWatcher:
             return None
         self._signature = signature
         try:
-            return load_registry(self._path)
+            return load_registry_lean(self._path)
         except RegistryError as exc:
             log.error("registry changed but cannot be used, keeping the previous one: %s", exc)
             return None
