@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from playwright.sync_api import Browser, sync_playwright
 
 from devices.registry import sample_registry_path
 from tests.devices.helpers import SMALL
@@ -47,9 +48,12 @@ class Stack:
 
     def _common(self) -> list[str]:
         return [
-            "--mqtt-url", self.mosquitto.url,
-            "--store-url", self.influx.store_url(self.database),
-            "--registry", str(self.registry),
+            "--mqtt-url",
+            self.mosquitto.url,
+            "--store-url",
+            self.influx.store_url(self.database),
+            "--registry",
+            str(self.registry),
         ]
 
     def start_ingest(self) -> RidebuyProcess:
@@ -109,8 +113,9 @@ def small_registry_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, mosquitto: Mosquitto, influxdb: InfluxDB, database: str, small_registry_file: Path
-          ) -> Iterator[Stack]:
+def stack(
+    tmp_path: Path, mosquitto: Mosquitto, influxdb: InfluxDB, database: str, small_registry_file: Path
+) -> Iterator[Stack]:
     """The real stack on the small test registry; nothing started yet."""
     running = Stack(tmp_path, mosquitto, influxdb, database, small_registry_file)
     yield running
@@ -130,3 +135,20 @@ def time_prefix(ts_ms: int) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ts_ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed: run scripts/test.sh, which installs it")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
