@@ -140,9 +140,10 @@ def time_prefix(ts_ms: int) -> str:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser). Module scope: Playwright's
+    sync API keeps an event loop running in this thread, which other modules' tests must not inherit."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed: run scripts/test.sh, which installs it")
     with sync_playwright() as playwright:
