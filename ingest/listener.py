@@ -1,4 +1,7 @@
-"""The MQTT side of the ingest (paho-mqtt 2.x): QoS 1, a fixed client id, a persistent session, manual acks.
+"""The ingest's MQTT 3.1.1 session (paho-mqtt 2.x): QoS 1, a fixed client id, a persistent session, manual acks.
+
+MQTT 5 runs on ingest.mqtt5_session; this one is for brokers that speak only 3.1.1 (the demo's embedded amqtt),
+behind the same interface (ingest.session).
 
 Messages are acknowledged only when the write path says their points are stored. A message received on an
 earlier connection is never acknowledged on a later one: after a reconnect the broker redelivers it with the same
@@ -43,8 +46,11 @@ class MqttListener:
         on_message: OnMessage,
         receive_maximum: int = 10_000,
         session_expiry_s: int = 7 * 86_400,
+        mqtt_v5: bool | None = None,
     ) -> None:
         self._broker = broker
+        self._v5 = broker.mqtt_v5 if mqtt_v5 is None else mqtt_v5
+        self.protocol = "5" if self._v5 else "3.1.1"
         self._filters = topic_filters
         self._on_message = on_message
         self._receive_maximum = receive_maximum
@@ -56,9 +62,12 @@ class MqttListener:
         self._thread: threading.Thread | None = None
         self._backoff = Backoff(initial_s=0.5, maximum_s=30.0)
         self.reconnects = 0
+        self.takeovers = 0
+        """Not detected over 3.1.1 (it has no server DISCONNECT); always 0."""
+        self.refusal: str | None = None
         self._acks: deque[tuple[int, int, int]] = deque()
 
-        if broker.mqtt_v5:
+        if self._v5:
             client = mqtt.Client(
                 CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True
             )
@@ -82,6 +91,10 @@ class MqttListener:
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
+
+    def problems(self) -> list[str]:
+        """What health should say about the session, beyond "not connected"."""
+        return [self.refusal] if self.refusal else []
 
     def start(self) -> None:
         """Connect and receive in a background thread, reconnecting forever with jittered backoff."""
@@ -136,18 +149,21 @@ class MqttListener:
         self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
     ) -> None:
         if reason_code.is_failure:
+            self.refusal = f"the broker refused the connection: {reason_code}"
             log.error("broker %s refused the connection: %s", self._broker.display, reason_code)
             return
+        self.refusal = None
         self._generation += 1
         self._backoff.reset()
-        if self._broker.mqtt_v5:
+        if self._v5:
             client.subscribe([(f, SubscribeOptions(qos=1)) for f in self._filters])
         else:
             client.subscribe([(f, 1) for f in self._filters])
         self._connected.set()
         log.info(
-            "connected to %s (session %s), subscribed to %s",
+            "connected to %s with MQTT %s (session %s), subscribed to %s",
             self._broker.display,
+            self.protocol,
             "resumed" if flags.session_present else "new",
             ", ".join(self._filters),
         )
@@ -177,7 +193,7 @@ class MqttListener:
         while not self._stop.is_set():
             if not socket_open:
                 try:
-                    if first and not self._broker.mqtt_v5:
+                    if first and not self._v5:
                         self._client.connect(self._broker.host, self._broker.port, KEEPALIVE_S)
                         first = False
                     elif first:

@@ -13,9 +13,9 @@ from devices.native import Limits
 from devices.registry import Registry
 from ingest.dead_letters import DeadLetters
 from ingest.health import HealthServer
-from ingest.listener import MqttListener
 from ingest.live import LiveAvailability
 from ingest.messages import MessageHandler, Writes
+from ingest.session import MqttSession, open_session
 from ingest.spool import Spool
 from ingest.write_path import Received, WritePath
 from ridebuy.backoff import Backoff
@@ -55,7 +55,7 @@ class IngestService:
             self.dead_letters,
             Writes.for_role(settings.ingest_role),
         )
-        self.listener = MqttListener(
+        self.listener: MqttSession = open_session(
             parse_broker_url(settings.mqtt_url),
             settings.client_id,
             subscription_filters(settings.shared_group),
