@@ -258,7 +258,12 @@ class Mqtt5Session:
             except (OSError, ConnectionError, TimeoutError) as exc:
                 delay = self._backoff.next_delay()
                 reason = str(exc) or type(exc).__name__
-                log.warning("MQTT broker %s: %s; reconnecting in %.1f s", self._broker.display, reason, delay)
+                if self._connected.is_set():
+                    log.warning(
+                        "connection to %s lost (%s); reconnecting in %.1f s", self._broker.display, reason, delay
+                    )
+                else:
+                    log.warning("cannot reach broker %s (%s); retrying in %.1f s", self._broker.display, reason, delay)
             except Exception:  # a bug must not end the session for good: log it with its traceback, go on
                 delay = self._backoff.next_delay()
                 log.exception("MQTT session to %s failed; reconnecting in %.1f s", self._broker.display, delay)
