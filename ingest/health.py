@@ -45,6 +45,7 @@ def health_of(service: IngestService) -> Health:
     problems = []
     if not service.listener.connected:
         problems.append("not connected to the broker")
+    problems.extend(service.listener.problems())  # refused, session taken over (ingest.session)
     if not stats.store_ok:
         problems.append("store unavailable")
     if spool_bytes:
@@ -112,6 +113,14 @@ class IngestCollector(Collector):
         )
         yield GaugeMetricFamily(
             "ridebuy_ingest_broker_connected", "1 while connected to the broker", value=int(service.listener.connected)
+        )
+        yield CounterMetricFamily(
+            "ridebuy_ingest_broker_reconnects", "Reconnections to the broker", value=service.listener.reconnects
+        )
+        yield CounterMetricFamily(
+            "ridebuy_ingest_session_takeovers",
+            "Times another client with the ingest's client id took its MQTT session over",
+            value=service.listener.takeovers,
         )
 
 

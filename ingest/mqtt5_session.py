@@ -57,6 +57,15 @@ class SessionTakenOver(Exception):
     """The broker closed our connection because another client connected with the same client id."""
 
 
+class ClosedByBroker(ConnectionError):
+    """The broker closed the connection without a DISCONNECT to say why."""
+
+
+SILENT_CLOSES = (3, 60.0)
+"""Brokers that send no DISCONNECT 0x8E on a takeover (Mosquitto 2.0.11 just closes the socket): this many silent
+closes of an established connection within this many seconds are taken for a session takeover."""
+
+
 def in_words(code: enum.IntEnum) -> str:
     """A reason code as people read it: ``0x8E session taken over``."""
     return f"0x{int(code):02X} {code.name.replace('_', ' ').lower()}"
@@ -86,7 +95,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed.done():
-            self.closed.set_result(exc or ConnectionError("the broker closed the connection"))
+            self.closed.set_result(exc or ClosedByBroker("the broker closed the connection"))
 
     def fail(self, exc: Exception) -> None:
         """End this connection with ``exc`` as the reason the session sees."""
@@ -112,7 +121,7 @@ class Mqtt5Session:
         *,
         keepalive_s: int = KEEPALIVE_S,
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
-        on_protocol_refused: Callable[[], None] | None = None,
+        on_protocol_refused: Callable[[str], None] | None = None,
     ) -> None:
         self._broker = broker
         self._client_id = client_id
@@ -126,6 +135,8 @@ class Mqtt5Session:
         self._backoff = Backoff(initial_s=0.5, maximum_s=30.0)
         self._takeover_backoff = Backoff(initial_s=TAKEOVER_BACKOFF[0], maximum_s=TAKEOVER_BACKOFF[1])
         self._generation = 0
+        self._acking_generation = 0
+        """The generation whose acks may be sent now: the current connection's, once its CONNACK came; else 0."""
         self._receiving = True
         self._connected = threading.Event()
         self._stopping = False
@@ -134,15 +145,18 @@ class Mqtt5Session:
         self._main: asyncio.Task[None] | None = None
         self._current: _Connection | None = None
         self._acks: deque[tuple[int, int]] = deque()
+        self._silent_closes: deque[float] = deque()
         self._ack_wake_pending = False
         self._last_sent = 0.0
         self._waiters: dict[type, asyncio.Future[mqtt5.Packet]] = {}
-        self._ever_connected = False
+        self._speaks_v5 = False
+        """Set by the first MQTT 5 CONNACK (even a refusal): from then on, no failure means "not MQTT 5"."""
         self.reconnects = 0
         self.takeovers = 0
         self.refusal: str | None = None
         """Why the broker last refused us (CONNECT refused, session taken over); None once connected for good."""
-        self.packets_received = 0
+        self.redelivered = 0
+        """PUBLISH packets received with DUP set (the broker resends what an earlier connection left unacked)."""
 
     # the interface the ingest uses (any thread) ----------------------------------------------------------
     @property
@@ -214,7 +228,7 @@ class Mqtt5Session:
     async def _shutdown(self) -> None:
         self._stopping = True
         connection = self._current
-        if connection is not None and connection.transport is not None and self._connected.is_set():
+        if connection is not None and connection.transport is not None and self._acking_generation:
             self._send_acks()
             self._write(connection, mqtt5.DisconnectPacket().write())
             connection.transport.close()
@@ -231,13 +245,13 @@ class Mqtt5Session:
             try:
                 await self._session()
             except ProtocolRefused as exc:
-                log.warning("broker %s does not speak MQTT 5 (%s)", self._broker.display, exc)
                 if self._on_protocol_refused is not None:
-                    self._on_protocol_refused()
+                    self._on_protocol_refused(str(exc))
                     return
+                log.error("broker %s does not speak MQTT 5 (%s)", self._broker.display, exc)
                 self.refusal = f"the broker does not speak MQTT 5 ({exc}); use ?protocol=3.1.1 in the URL"
                 delay = self._backoff.next_delay()
-            except SessionTakenOver:
+            except SessionTakenOver as exc:
                 self.takeovers += 1
                 delay = self._takeover_backoff.next_delay()
                 self.refusal = (
@@ -245,10 +259,11 @@ class Mqtt5Session:
                     f"({self.takeovers} times): is a second ingest running with this id?"
                 )
                 log.error(
-                    "broker %s: another client connected with our client id %r and took the session over "
-                    "(DISCONNECT 0x8E); two ingests must not share a client id. Backing off %.0f s",
+                    "broker %s: another client connected with our client id %r and took the session over (%s); "
+                    "two ingests must not share a client id. Backing off %.0f s",
                     self._broker.display,
                     self._client_id,
+                    exc,
                     delay,
                 )
             except ConnectRefused as exc:
@@ -269,6 +284,7 @@ class Mqtt5Session:
                 log.exception("MQTT session to %s failed; reconnecting in %.1f s", self._broker.display, delay)
             finally:
                 self._connected.clear()
+                self._acking_generation = 0
                 self._current = None
             if not self._stopping:
                 await asyncio.sleep(delay)
@@ -296,7 +312,6 @@ class Mqtt5Session:
         try:
             await self._handshake(connection)
             connected_at = time.monotonic()
-            self._ever_connected = True
             self._connected.set()
             self.refusal = None
             self._backoff.reset()
@@ -307,6 +322,8 @@ class Mqtt5Session:
                 keepalive.cancel()
             if time.monotonic() - connected_at > STABLE_S:
                 self._takeover_backoff.reset()
+            if isinstance(reason, ClosedByBroker) and self._silent_close_is_takeover():
+                raise SessionTakenOver(f"the broker closed the connection {SILENT_CLOSES[0]} times in a row")
             if reason is not None:
                 raise reason
         finally:
@@ -333,7 +350,6 @@ class Mqtt5Session:
                 raise ProtocolRefused("CONNACK 0x84 unsupported protocol version")
             detail = f" ({connack.reason_str})" if connack.reason_str else ""
             raise ConnectRefused(in_words(connack.reason_code) + detail)
-        self._generation += 1
         subscribe = mqtt5.SubscribePacket(
             1, [mqtt5.TopicFilter(f, max_qos=mqtt5.QoS.AT_LEAST_ONCE) for f in self._filters]
         )
@@ -368,9 +384,9 @@ class Mqtt5Session:
         reason = connection.closed.result() if connection.closed.done() else None
         if reason is None:
             reason = TimeoutError(f"no {name} within {self._connect_timeout_s:.0f} s")
-        if answer is mqtt5.ConnAckPacket and not self._ever_connected:
+        if answer is mqtt5.ConnAckPacket and not self._speaks_v5:
             # A broker that knows only MQTT 3.1.1 answers an MQTT 5 CONNECT in 3.1.1 (which the codec cannot
-            # read), closes the connection, or (amqtt) never answers. Once MQTT 5 worked, none of this applies.
+            # read), closes the connection, or (amqtt) never answers. Once it answered MQTT 5, none of this applies.
             raise ProtocolRefused(f"no MQTT 5 CONNACK: {reason}")
         raise reason
 
@@ -390,6 +406,17 @@ class Mqtt5Session:
                 connection.fail(TimeoutError(f"no PINGRESP within {self._keepalive_s} s"))
                 return
 
+    def _silent_close_is_takeover(self) -> bool:
+        now = time.monotonic()
+        closes = self._silent_closes
+        closes.append(now)
+        while closes and now - closes[0] > SILENT_CLOSES[1]:
+            closes.popleft()
+        if len(closes) >= SILENT_CLOSES[0]:
+            closes.clear()
+            return True
+        return False
+
     def _write(self, connection: _Connection, data: bytes) -> None:
         if connection.transport is not None and not connection.transport.is_closing():
             connection.transport.write(data)
@@ -399,7 +426,7 @@ class Mqtt5Session:
         """Write every queued ack of the current connection in one socket write; drop those of earlier ones."""
         self._ack_wake_pending = False
         acks = self._acks
-        generation = self._generation
+        generation = self._acking_generation
         connection = self._current
         chunks: list[bytes] = []
         puback = mqtt5.PubAckPacket
@@ -407,13 +434,14 @@ class Mqtt5Session:
             packet_id, acked_generation = acks.popleft()
             if acked_generation == generation:
                 chunks.append(puback(packet_id).write())
-        if chunks and connection is not None and self._connected.is_set():
+        if chunks and connection is not None:
             self._write(connection, b"".join(chunks))
 
     def _packet(self, connection: _Connection, packet: mqtt5.Packet) -> None:
         """Called for every packet the broker sends, in order."""
         if type(packet) is mqtt5.PublishPacket:
-            self.packets_received += 1
+            if packet.duplicate:
+                self.redelivered += 1
             if self._receiving:
                 self._on_message(
                     packet.topic, packet.payload, packet.packet_id or 0, packet.qos, self._generation, time.time_ns()
@@ -422,7 +450,7 @@ class Mqtt5Session:
         if isinstance(packet, mqtt5.DisconnectPacket):
             code = packet.reason_code
             if code == mqtt5.DisconnectReasonCode.SESSION_TAKEN_OVER:
-                connection.fail(SessionTakenOver())
+                connection.fail(SessionTakenOver("DISCONNECT 0x8E session taken over"))
                 return
             detail = f" ({packet.reason_str})" if packet.reason_str else ""
             log.warning(
@@ -433,6 +461,12 @@ class Mqtt5Session:
             )
             connection.fail(ConnectionError(f"DISCONNECT {in_words(code)}{detail}"))
             return
+        if isinstance(packet, mqtt5.ConnAckPacket):
+            self._speaks_v5 = True
+        if isinstance(packet, mqtt5.ConnAckPacket) and packet.reason_code == mqtt5.ConnAckReasonCode.SUCCESS:
+            # Now, not when the waiting coroutine resumes: queued messages may follow in this very read.
+            self._generation += 1
+            self._acking_generation = self._generation
         waiter = self._waiters.pop(type(packet), None)
         if waiter is not None and not waiter.done():
             waiter.set_result(packet)

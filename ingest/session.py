@@ -12,7 +12,7 @@ import threading
 from typing import Protocol
 
 from ingest.listener import MqttListener
-from ingest.mqtt5_session import Mqtt5Session, OnMessage
+from ingest.mqtt5_session import CONNECT_TIMEOUT_S, Mqtt5Session, OnMessage
 from ridebuy.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class FallbackSession:
         on_message: OnMessage,
         receive_maximum: int,
         session_expiry_s: int,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
     ) -> None:
         self._broker = broker
         self._client_id = client_id
@@ -77,6 +78,7 @@ class FallbackSession:
             on_message,
             receive_maximum,
             session_expiry_s,
+            connect_timeout_s=connect_timeout_s,
             on_protocol_refused=self._fall_back,
         )
 
@@ -84,14 +86,15 @@ class FallbackSession:
     def active(self) -> MqttSession:
         return self._active
 
-    def _fall_back(self) -> None:
+    def _fall_back(self, reason: str) -> None:
         with self._lock:
             if self._closed:
                 return
             log.warning(
-                "broker %s does not speak MQTT 5: using MQTT 3.1.1 instead (say so in the URL to skip this: "
-                "%s?protocol=3.1.1)",
+                "broker %s does not speak MQTT 5 (%s): using MQTT 3.1.1 instead; say so in the URL to skip this: "
+                "%s?protocol=3.1.1",
                 self._broker.display,
+                reason,
                 self._broker.display,
             )
             fallback = MqttListener(self._broker, self._client_id, self._filters, self._on_message, mqtt_v5=False)
@@ -144,8 +147,11 @@ def open_session(
     on_message: OnMessage,
     receive_maximum: int = 10_000,
     session_expiry_s: int = 7 * 86_400,
+    connect_timeout_s: float = CONNECT_TIMEOUT_S,
 ) -> MqttSession:
     """The session for ``broker``: MQTT 3.1.1 on paho when the URL says so, else MQTT 5 with fallback."""
     if not broker.mqtt_v5:
         return MqttListener(broker, client_id, topic_filters, on_message, mqtt_v5=False)
-    return FallbackSession(broker, client_id, topic_filters, on_message, receive_maximum, session_expiry_s)
+    return FallbackSession(
+        broker, client_id, topic_filters, on_message, receive_maximum, session_expiry_s, connect_timeout_s
+    )

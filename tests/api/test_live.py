@@ -45,8 +45,14 @@ def test_a_bootstrap_never_overrides_newer_live_messages() -> None:
     live.bootstrap(
         [
             DeviceSnapshot("gare-rack", occupied=4, occupied_ns=NOW - 30 * S, last_seen_ns=NOW - 30 * S),
-            DeviceSnapshot("gp-rack-1", occupied=1, occupied_ns=NOW - 5 * S, last_seen_ns=NOW - 5 * S,
-                           battery_v=3.3, status_ns=NOW - 5 * S),
+            DeviceSnapshot(
+                "gp-rack-1",
+                occupied=1,
+                occupied_ns=NOW - 5 * S,
+                last_seen_ns=NOW - 5 * S,
+                battery_v=3.3,
+                status_ns=NOW - 5 * S,
+            ),
             DeviceSnapshot("retired-device", occupied=1, occupied_ns=NOW, last_seen_ns=NOW),
         ],
         NOW,

@@ -101,6 +101,7 @@ def test_panel_query_returns_data_of_the_expected_shape(case: Case, filled: Fill
 
 # What the numbers mean, for the panels where a wrong query would still have the right shape ----------------------
 
+
 def _single(influxdb: InfluxDB, uid: str, title: str, ref: str = "A") -> list[dict[str, Any]]:
     case = next(
         c for c in CASES if c.dashboard["uid"] == uid and c.panel["title"] == title and c.target["refId"] == ref

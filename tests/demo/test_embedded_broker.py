@@ -87,4 +87,3 @@ def test_the_ingest_listener_receives_through_it_and_acknowledges(broker: Embedd
         publisher.loop_stop()
         publisher.disconnect()
         listener.close()
-

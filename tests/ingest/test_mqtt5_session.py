@@ -1,0 +1,258 @@
+"""The ingest's MQTT 5 session (issue 12, item 1; issue 13, items 5 and 11) against the real Mosquitto."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mqtt5
+import pytest
+
+from ingest.mqtt5_session import Mqtt5Session
+from ingest.packet_stream import PacketStream
+from ingest.session import open_session
+from ridebuy.brokers import parse_broker_url
+from ridebuy.embedded_broker import EmbeddedBroker
+from tests.conftest import _need
+from tests.support.mqtt import publish_all
+from tests.support.proxy import SplittingProxy
+from tests.support.servers import Mosquitto
+from tests.support.waiting import wait_until
+
+TOPIC = "ridebuy/v1/devices/{}/occupancy"
+FILTERS = ("ridebuy/v1/devices/+/+",)
+
+
+@dataclass
+class Inbox:
+    """What a session delivered: (topic, payload, packet id, qos, generation) in order of arrival."""
+
+    messages: list[tuple[str, bytes, int, int, int]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, topic: str, payload: bytes, packet_id: int, qos: int, generation: int, received_ns: int) -> None:
+        with self.lock:
+            self.messages.append((topic, payload, packet_id, qos, generation))
+
+    def take(self) -> list[tuple[str, bytes, int, int, int]]:
+        with self.lock:
+            taken, self.messages = self.messages, []
+        return taken
+
+    def payloads(self) -> set[bytes]:
+        with self.lock:
+            return {payload for _, payload, *_ in self.messages}
+
+
+def messages(count: int, start: int = 0) -> list[tuple[str, bytes]]:
+    """Distinct messages of varied sizes (so packet boundaries fall everywhere)."""
+    return [(TOPIC.format(f"dev-{n % 7}"), (f'{{"n": {n}, "pad": "' + "x" * (n % 37) + '"}').encode()) for n in
+            range(start, start + count)]  # fmt: skip
+
+
+@pytest.fixture
+def sessions() -> Iterator[list[Mqtt5Session]]:
+    opened: list[Mqtt5Session] = []
+    yield opened
+    for session in opened:
+        session.close(2.0)
+
+
+def open_mqtt5(
+    url: str, inbox: Inbox, opened: list[Mqtt5Session], client_id: str = "test-ingest", **kw: object
+) -> Mqtt5Session:
+    session = Mqtt5Session(
+        parse_broker_url(url), client_id, FILTERS, inbox, receive_maximum=1000, session_expiry_s=600, **kw
+    )  # type: ignore[arg-type]
+    opened.append(session)
+    session.start()
+    assert session.wait_connected(15), "the session did not connect"
+    return session
+
+
+def create_session(url: str, opened: list[Mqtt5Session], client_id: str = "test-ingest") -> None:
+    """Connect once and leave: the broker now keeps the session and queues QoS 1 messages for it."""
+    open_mqtt5(url, Inbox(), opened, client_id).close()
+
+
+def ack_all(session: Mqtt5Session, received: list[tuple[str, bytes, int, int, int]]) -> None:
+    for _, _, packet_id, qos, generation in received:
+        session.ack(packet_id, qos, generation)
+
+
+def test_packets_split_at_every_byte_boundary(mosquitto: Mosquitto, sessions: list[Mqtt5Session]) -> None:
+    proxy = SplittingProxy(mosquitto.port)
+    try:
+        create_session(proxy.url, sessions)
+        sent = messages(300)
+        publish_all(mosquitto.url, sent)
+        inbox = Inbox()
+        session = open_mqtt5(proxy.url, inbox, sessions)
+        wait_until(lambda: len(inbox.messages) >= 300, timeout_s=60, what="300 messages through the splitting proxy")
+        received = inbox.take()
+        assert [(t, p) for t, p, *_ in received] == sent
+        ack_all(session, received)
+        time.sleep(0.5)
+        session.close()
+        recorded = bytes(proxy.from_broker)
+    finally:
+        proxy.close()
+    # Acknowledged: nothing comes back on the next connection.
+    again = Inbox()
+    open_mqtt5(mosquitto.url, again, sessions)
+    time.sleep(1.0)
+    assert again.messages == []
+    # The very bytes Mosquitto sent, cut at each possible boundary, decode to the very same packets.
+    whole = PacketStream().feed(recorded)
+    assert sum(isinstance(p, mqtt5.PublishPacket) for p in whole) == 300
+    for cut in range(len(recorded) + 1):
+        stream = PacketStream()
+        assert stream.feed(recorded[:cut]) + stream.feed(recorded[cut:]) == whole, f"cut at byte {cut}"
+        assert stream.pending_bytes == 0
+
+
+def test_a_redelivered_message_is_acked_on_its_new_connection_only(
+    mosquitto: Mosquitto, sessions: list[Mqtt5Session]
+) -> None:
+    """Session resume with DUP redelivery, and packet ids reused after a reconnect."""
+    proxy = SplittingProxy(mosquitto.port, pause_every=10_000)
+    try:
+        create_session(proxy.url, sessions)
+        publish_all(mosquitto.url, messages(5))
+        inbox = Inbox()
+        session = open_mqtt5(proxy.url, inbox, sessions)
+        wait_until(lambda: len(inbox.messages) == 5, what="5 messages")
+        first = inbox.take()
+        proxy.drop_connections()  # the link dies before the messages are stored
+        wait_until(lambda: session.reconnects >= 1 and session.connected, timeout_s=30, what="a reconnection")
+        wait_until(lambda: len(inbox.messages) == 5, what="the 5 messages again")
+        second = inbox.take()
+        assert session.redelivered == 5  # resent with DUP set
+        assert [p for _, p, *_ in second] == [p for _, p, *_ in first]
+        assert [i for _, _, i, *_ in second] == [i for _, _, i, *_ in first]  # the same packet ids...
+        assert {g for *_, g in second} == {first[0][4] + 1}  # ...on a new connection
+        ack_all(session, first)  # stored at last: acks for the dead connection must not reach the broker
+        time.sleep(0.5)
+        session.close()
+        third_inbox = Inbox()
+        third = open_mqtt5(proxy.url, third_inbox, sessions)
+        wait_until(lambda: len(third_inbox.messages) == 5, what="redelivery: the old acks were dropped")
+        ack_all(third, third_inbox.take())
+        time.sleep(0.5)
+        third.close()
+        last = Inbox()
+        open_mqtt5(mosquitto.url, last, sessions)
+        time.sleep(1.0)
+        assert last.messages == []  # acked on the connection they arrived on: done
+    finally:
+        proxy.close()
+
+
+def test_a_broker_restart_mid_drain_loses_nothing(mosquitto: Mosquitto, sessions: list[Mqtt5Session]) -> None:
+    create_session(mosquitto.url, sessions)
+    sent = messages(20_000)
+    publish_all(mosquitto.url, sent, timeout_s=120)
+    inbox = Inbox()
+    acked: set[bytes] = set()
+
+    def store_and_ack(topic: str, payload: bytes, packet_id: int, qos: int, generation: int, received_ns: int) -> None:
+        inbox(topic, payload, packet_id, qos, generation, received_ns)
+        session.ack(packet_id, qos, generation)
+        acked.add(payload)
+
+    session = Mqtt5Session(
+        parse_broker_url(mosquitto.url), "test-ingest", FILTERS, store_and_ack, receive_maximum=500,
+        session_expiry_s=600,
+    )  # fmt: skip
+    sessions.append(session)
+    session.start()
+    wait_until(lambda: len(inbox.messages) >= 3_000, timeout_s=60, what="the drain under way")
+    mosquitto.stop()
+    mosquitto.start()
+    wait_until(lambda: inbox.payloads() >= {p for _, p in sent}, timeout_s=120, what="every message after the restart")
+    assert session.reconnects >= 1
+    session.close()
+    # The broker may redeliver what was in flight at the restart, but nothing stays unacknowledged.
+    rest = Inbox()
+    leftover = open_mqtt5(mosquitto.url, rest, sessions)
+    time.sleep(2.0)
+    ack_all(leftover, rest.take())
+
+
+def test_a_wrong_password_is_one_clear_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, sessions: list[Mqtt5Session]
+) -> None:
+    _need("mosquitto_passwd")
+    passwords = tmp_path / "passwd"
+    subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), "ingest", "right"], check=True)
+    broker = Mosquitto(tmp_path / "secured", f"allow_anonymous false\npassword_file {passwords}")
+    broker.start()
+    try:
+        url = f"mqtt://ingest:wrong@127.0.0.1:{broker.port}"
+        session = Mqtt5Session(parse_broker_url(url), "test-ingest", FILTERS, Inbox())
+        sessions.append(session)
+        with caplog.at_level(logging.ERROR, logger="ingest.mqtt5_session"):
+            session.start()
+            wait_until(lambda: bool(caplog.records), timeout_s=15, what="an error in the log")
+        line = caplog.records[0].getMessage()
+        # Mosquitto 2.0 answers a wrong password with 0x87 (0x86 is the other usual answer).
+        assert "refused the connection: 0x87 not authorized; retrying in" in line
+        assert "\n" not in line
+        assert not session.connected
+        assert session.problems() == ["the broker refused the connection: 0x87 not authorized"]
+        good = Mqtt5Session(parse_broker_url(url.replace("wrong", "right")), "test-ingest-2", FILTERS, Inbox())
+        sessions.append(good)
+        good.start()
+        assert good.wait_connected(15)
+    finally:
+        broker.stop()
+
+
+def test_a_broker_that_speaks_only_311_is_used_with_311(caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 13 item 11: the demo's embedded amqtt never answers an MQTT 5 CONNECT; the session says so and
+    falls back to MQTT 3.1.1 instead of waiting silently."""
+    broker = EmbeddedBroker()
+    url = broker.start().split("?")[0]  # as a user would type it, without ?protocol=3.1.1
+    inbox = Inbox()
+    session = open_session(parse_broker_url(url), "test-ingest", FILTERS, inbox, connect_timeout_s=2.0)
+    try:
+        with caplog.at_level(logging.WARNING):
+            session.start()
+            assert session.wait_connected(2.0) is False
+            wait_until(lambda: session.connected, timeout_s=30, what="a connection with MQTT 3.1.1")
+        assert session.protocol == "3.1.1"
+        said = [r.getMessage() for r in caplog.records if "does not speak MQTT 5" in r.getMessage()]
+        assert said and f"{url}?protocol=3.1.1" in said[-1]
+        publish_all(url + "?protocol=3.1.1", messages(3))
+        wait_until(lambda: len(inbox.messages) == 3, what="messages over MQTT 3.1.1")
+    finally:
+        session.close()
+        broker.stop()
+
+
+def test_a_session_taken_over_backs_off_instead_of_fighting(
+    mosquitto: Mosquitto, caplog: pytest.LogCaptureFixture, sessions: list[Mqtt5Session]
+) -> None:
+    """Issue 13 item 5: two ingests with one client id took the session from each other ~3 times a second.
+
+    Mosquitto 2.0.11 closes the old connection without DISCONNECT 0x8E, so the session recognises repeated
+    silent closes; a broker that sends 0x8E is recognised on the first one."""
+    with caplog.at_level(logging.ERROR, logger="ingest.mqtt5_session"):
+        first = open_mqtt5(mosquitto.url, Inbox(), sessions, "same-id")
+        second = open_mqtt5(mosquitto.url, Inbox(), sessions, "same-id")
+        wait_until(lambda: first.takeovers + second.takeovers >= 1, what="a takeover recognised")
+        started = first.reconnects + second.reconnects
+        time.sleep(12.0)
+    fights = first.reconnects + second.reconnects - started
+    assert fights <= 8, f"{fights} reconnections in 12 s: still fighting (unchecked, about 30)"
+    lines = [r.getMessage() for r in caplog.records if "took the session over" in r.getMessage()]
+    assert len(lines) == first.takeovers + second.takeovers
+    assert "two ingests must not share a client id" in lines[0] and "'same-id'" in lines[0]
+    assert "\n" not in lines[0]
+    loser = first if not first.connected else second
+    assert any("session taken over" in p for p in loser.problems())
