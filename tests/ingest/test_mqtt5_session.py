@@ -63,12 +63,8 @@ def sessions() -> Iterator[list[Mqtt5Session]]:
         session.close(2.0)
 
 
-def open_mqtt5(
-    url: str, inbox: Inbox, opened: list[Mqtt5Session], client_id: str = "test-ingest", **kw: object
-) -> Mqtt5Session:
-    session = Mqtt5Session(
-        parse_broker_url(url), client_id, FILTERS, inbox, receive_maximum=1000, session_expiry_s=600, **kw
-    )  # type: ignore[arg-type]
+def open_mqtt5(url: str, inbox: Inbox, opened: list[Mqtt5Session], client_id: str = "test-ingest") -> Mqtt5Session:
+    session = Mqtt5Session(parse_broker_url(url), client_id, FILTERS, inbox, receive_maximum=1000, session_expiry_s=600)
     opened.append(session)
     session.start()
     assert session.wait_connected(15), "the session did not connect"
