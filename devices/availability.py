@@ -45,6 +45,19 @@ class Availability:
 
 
 @dataclass(slots=True)
+class _Sums:
+    """A parking's sums over the devices alive at the time they were computed, and the span of times for which
+    that set of living devices stays the same: ``after_ns < now_ns <= until_ns``."""
+
+    free: int
+    occupied: int
+    watched: int
+    last_updated_ns: int | None
+    after_ns: float
+    until_ns: float
+
+
+@dataclass(slots=True)
 class _DeviceState:
     occupied: int | None = None
     measured_ns: int | None = None
@@ -61,11 +74,14 @@ class AvailabilityFold:
         self._tolerance = heartbeat_tolerance
         self._devices: dict[str, _DeviceState] = {}
         self._current: dict[str, Availability] = {}
+        self._sums: dict[str, _Sums] = {}
         self._index_registry()
 
     def _index_registry(self) -> None:
         """What the per-message path needs, looked up once per registry (the fold runs for every message)."""
         registry = self._registry
+        self._sums = {}
+        self._spaces = {d.id: registry.spaces_of(d.id) for d in registry.devices if d.kind is not DeviceKind.COUNTER}
         self._allowance_ns = {
             d.id: int(heartbeat_allowance_s(d) * self._tolerance * 1_000_000_000) for d in registry.devices
         }
@@ -85,20 +101,55 @@ class AvailabilityFold:
         return self._registry
 
     def apply(self, reading: Reading, now_ns: int) -> list[Availability]:
-        """Fold one reading in; return the availability of each parking whose figures changed."""
-        state = self._devices.setdefault(reading.device_id, _DeviceState())
-        if state.last_seen_ns is None or reading.ts_ns > state.last_seen_ns:
-            state.last_seen_ns = reading.ts_ns
-        if isinstance(reading, OccupancyReading) and (state.measured_ns is None or reading.ts_ns >= state.measured_ns):
+        """Fold one reading in; return the availability of each parking whose figures changed.
+
+        Incremental when it can be: if the reading's device was counted in its parking's sums and the set of
+        living devices is the same at ``now_ns`` as when the sums were made, only that device's share changes.
+        Otherwise the parking is summed again (:meth:`_compute`); both give the very same figures.
+        """
+        device_id = reading.device_id
+        state = self._devices.get(device_id)
+        if state is None:
+            state = self._devices[device_id] = _DeviceState()
+        old_taken, old_seen = state.occupied, state.last_seen_ns
+        ts_ns = reading.ts_ns
+        if old_seen is None or ts_ns > old_seen:
+            state.last_seen_ns = ts_ns
+        if type(reading) is OccupancyReading and (state.measured_ns is None or ts_ns >= state.measured_ns):
             state.occupied = reading.occupied
-            state.measured_ns = reading.ts_ns
-        parking_id = self._parking_of(reading.device_id)
+            state.measured_ns = ts_ns
+        device = self._registry.device_by_id.get(device_id)
+        parking_id = device.parking if device is not None else None
         if parking_id is None:
             return []
+        sums = self._sums.get(parking_id)
+        spaces = self._spaces.get(device_id)
+        if (
+            sums is not None
+            and spaces is not None
+            and sums.after_ns < now_ns <= sums.until_ns
+            and old_taken is not None
+            and old_seen is not None
+            and now_ns - old_seen <= self._allowance_ns[device_id]  # counted in the sums, so still alive now
+        ):
+            taken = state.occupied
+            assert taken is not None
+            sums.occupied += taken - old_taken
+            sums.free += max(spaces - taken, 0) - max(spaces - old_taken, 0)
+            seen = state.last_seen_ns
+            if sums.last_updated_ns is None or (seen is not None and seen > sums.last_updated_ns):
+                sums.last_updated_ns = seen
+            new = self._availability(parking_id, sums)
+            if new is None:
+                return []
+            old = self._current.get(parking_id)
+            self._current[parking_id] = new
+            return [new] if old is None or old.figures() != new.figures() else []
         return self._refresh([parking_id], now_ns)
 
     def restore(self, device_id: str, occupied: int | None, measured_ns: int | None, last_seen_ns: int | None) -> None:
         """Seed one device from the store (bootstrap after a restart); call :meth:`expire` afterwards."""
+        self._sums.clear()
         state = self._devices.setdefault(device_id, _DeviceState())
         if measured_ns is not None and (state.measured_ns is None or measured_ns >= state.measured_ns):
             state.occupied, state.measured_ns = occupied, measured_ns
@@ -147,22 +198,38 @@ class AvailabilityFold:
         return changed
 
     def _compute(self, parking_id: str, now_ns: int) -> Availability | None:
-        parking = self._registry.parking_by_id.get(parking_id)
-        if parking is None:
+        """Sum the parking over its devices at ``now_ns`` (and keep the sums for :meth:`apply`)."""
+        if parking_id not in self._registry.parking_by_id:
             return None
         free = occupied = watched = 0
         last_updated: int | None = None
+        after_ns = float("-inf")
+        until_ns = float("inf")
         for state, spaces, allowance_ns in self._watchers.get(parking_id, ()):
             taken = state.occupied
             seen = state.last_seen_ns
-            if taken is None or seen is None or now_ns - seen > allowance_ns:  # silent: see device_alive
+            if taken is None or seen is None:
                 continue
+            deadline_ns = seen + allowance_ns  # alive while now_ns <= deadline_ns
+            if now_ns > deadline_ns:  # silent: see device_alive
+                after_ns = max(after_ns, deadline_ns)
+                continue
+            until_ns = min(until_ns, deadline_ns)
             watched += spaces
             occupied += taken
             if spaces > taken:
                 free += spaces - taken
             if last_updated is None or seen > last_updated:
                 last_updated = seen
+        sums = _Sums(free, occupied, watched, last_updated, after_ns, until_ns)
+        self._sums[parking_id] = sums
+        return self._availability(parking_id, sums)
+
+    def _availability(self, parking_id: str, sums: _Sums) -> Availability | None:
+        parking = self._registry.parking_by_id.get(parking_id)
+        if parking is None:
+            return None
+        free, watched = sums.free, sums.watched
         unknown = max(parking.capacity - watched, 0)
         if parking.closed:
             status = ParkingStatus.CLOSED
@@ -173,4 +240,4 @@ class AvailabilityFold:
             status = ParkingStatus.STALE
         else:
             status = ParkingStatus.OK
-        return Availability(parking_id, parking.capacity, free, occupied, unknown, status, last_updated)
+        return Availability(parking_id, parking.capacity, free, sums.occupied, unknown, status, sums.last_updated_ns)

@@ -1,5 +1,7 @@
-from devices.availability import AvailabilityFold, ParkingStatus
-from devices.readings import OccupancyReading, StatusReading
+import random
+
+from devices.availability import Availability, AvailabilityFold, ParkingStatus
+from devices.readings import OccupancyReading, Reading, StatusReading
 from devices.registry import DeviceKind
 from tests.devices.helpers import small_registry
 
@@ -90,3 +92,37 @@ def test_restore_then_expire_seeds_the_fold() -> None:
     fold.expire(T0 + 10 * S)
     gare = fold.current("gare")
     assert gare is not None and (gare.free, gare.status) == (2, ParkingStatus.OK)
+
+
+class _SummingFold(AvailabilityFold):
+    """The fold with its incremental path off: every apply sums the parking again (the reference)."""
+
+    def apply(self, reading: Reading, now_ns: int) -> list[Availability]:
+        self._sums.clear()
+        return super().apply(reading, now_ns)
+
+
+def test_incremental_fold_gives_the_figures_of_a_full_sum() -> None:
+    """Readings in and out of order, devices falling silent and coming back, status-only heartbeats, a device
+    of no parking: after every reading the incremental fold reports and holds exactly what a full sum gives."""
+    registry = small_registry()
+    devices = [d for d in registry.devices if d.parking is not None]
+    for seed in range(20):
+        rng = random.Random(seed)
+        fast, reference = AvailabilityFold(registry), _SummingFold(registry)
+        clock = T0
+        for _ in range(400):
+            clock += rng.choice((1, 5, 30, 600, 3_000, 20_000)) * S // 10
+            ts_ns = clock - rng.choice((0, 0, 0, 1, 60, 4_000)) * S  # mostly in order, sometimes late
+            device = rng.choice(devices)
+            reading: Reading
+            if rng.random() < 0.2:
+                reading = StatusReading(device.id, ts_ns)
+            else:
+                occupied = rng.randint(0, 12) if device.kind is DeviceKind.RACK else rng.randint(0, 1)
+                assert device.parking is not None
+                reading = OccupancyReading(device.id, device.parking, device.kind, occupied, ts_ns)
+            assert fast.apply(reading, ts_ns) == reference.apply(reading, ts_ns)
+            assert fast.snapshot() == reference.snapshot()
+            if rng.random() < 0.05:
+                assert fast.expire(clock) == reference.expire(clock)
