@@ -4,8 +4,9 @@
 
 The ingest is started and stopped once so that the broker holds its session (and, with ``--workers 2``, the shared
 subscription), then N messages are published and the ingest is started again. The clock runs from the moment the
-ingest is connected until every point is in InfluxDB (the write returned, and a count query confirms it);
-the figure with start-up included is printed too.
+ingest is connected (with several workers, all are started at once and the clock starts at the first one's
+connection; what was stored then and when the last one connected is printed) until every point is in InfluxDB (the
+write returned, and a count query confirms it); the figure with start-up included is printed too.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ class DrainResult:
     protocol: str
     publish_s: float
     drain_s: float
-    """From connected to every point stored."""
+    """From the first worker connected to every point stored."""
+    stored_at_start: int
+    """Messages already stored when the clock started (the first worker's connection was seen)."""
+    stored_when_all_up: int
+    """Messages stored when the last worker connected (the head start of the first ones)."""
     total_s: float
     """From process start to every point stored."""
     points: int
@@ -53,10 +58,14 @@ class DrainResult:
             f"  published (queued at the broker) in {self.publish_s:.1f} s",
             f"  drained in {self.drain_s:.2f} s: {self.rate:,.0f} msg/s "
             f"(with start-up {self.total_s:.2f} s: {self.messages / self.total_s:,.0f} msg/s)",
+            f"  clock started at the first worker's connection, {self.stored_at_start} messages stored then"
+            + (f"; {self.stored_when_all_up} stored when the last worker connected" if self.workers > 1 else ""),
             f"  points in InfluxDB: {self.points}; peak ingest RSS {self.peak_rss_mib:.0f} MiB",
             "  CPU seconds during the drain: "
-            + ", ".join(f"{name} {seconds:.1f} s ({100 * seconds / self.total_s:.0f} % of a core)"
-                        for name, seconds in self.cpu_s.items()),
+            + ", ".join(
+                f"{name} {seconds:.1f} s ({100 * seconds / self.total_s:.0f} % of a core)"
+                for name, seconds in self.cpu_s.items()
+            ),
         ]
 
 
@@ -98,11 +107,16 @@ def drain(
     group = GROUP if workers > 1 else None
     client_ids = [f"ridebuy-bench-{database}-{n}" for n in range(workers)]
 
-    def start_all() -> list[Ingest]:
+    def start_all(wait: bool = True) -> list[Ingest]:
         return [
-            the_rig.ingest(registry, database, client_id=c, protocol=protocol, shared_group=group, extra=extra)
+            the_rig.ingest(
+                registry, database, client_id=c, protocol=protocol, shared_group=group, extra=extra, wait=wait
+            )
             for c in client_ids
         ]
+
+    def stored_by(ingests: list[Ingest]) -> int:
+        return int(sum(i.metrics().get("ridebuy_ingest_messages_stored", 0.0) for i in ingests))
 
     # 1. Create the persistent session(s) and subscription, then go away: the broker now queues for us.
     for ingest in start_all():
@@ -114,13 +128,24 @@ def drain(
     servers = {"mosquitto": the_rig.mosquitto.process, "influxd": the_rig.influxdb.process}
     server_cpu = {name: cpu_seconds(p.pid) for name, p in servers.items() if p is not None}
     started = time.monotonic()
-    ingests = start_all()
+    ingests = start_all(wait=False)  # all at once; the clock starts when the first is connected
+    deadline = started + 120
+    while not any(i.connected() for i in ingests):
+        if time.monotonic() > deadline:
+            raise RuntimeError("no ingest connected within 120 s")
+        time.sleep(0.01)
     connected = time.monotonic()
+    stored_at_start = stored_by(ingests)
+    while not all(i.connected() for i in ingests):
+        if time.monotonic() > deadline:
+            raise RuntimeError("not every ingest connected within 120 s")
+        time.sleep(0.01)
+    stored_when_all_up = stored_by(ingests)
     profilers = [start_profiler(i.pid, profile, n) for n, i in enumerate(ingests)] if profile else []
     peak_rss = 0
     deadline = started + timeout_s
     while True:
-        stored = sum(i.metrics().get("ridebuy_ingest_messages_stored", 0.0) for i in ingests)
+        stored = stored_by(ingests)
         peak_rss = max(peak_rss, *(i.rss_bytes() for i in ingests))
         if stored >= messages:
             break
@@ -148,6 +173,8 @@ def drain(
         protocol=protocol,
         publish_s=publish_s,
         drain_s=done - connected,
+        stored_at_start=stored_at_start,
+        stored_when_all_up=stored_when_all_up,
         total_s=done - started,
         points=sum(points.values()),
         peak_rss_mib=peak_rss / 1024**2,
@@ -211,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         args.messages, args.workers, args.protocol, Town(parkings=args.parkings), tuple(args.ingest_arg), args.profile
     )
     print(*machine_lines(), *result.lines(), sep="\n")
-    print(f"  target >= 30,000 msg/s with one worker: {'met' if result.rate >= 30_000 else 'NOT met'}")
+    print(f"  target >= 45,000 msg/s with one worker: {'met' if result.rate >= 45_000 else 'NOT met'}")
     return 0
 
 

@@ -193,7 +193,7 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.freshness", description=__doc__.split("\n")[0])
     parser.add_argument("--probes", type=int, default=300)
-    parser.add_argument("--background", type=float, default=2000.0, help="background messages per second")
+    parser.add_argument("--background", type=float, default=20_000.0, help="background messages per second")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between probes")
     parser.add_argument("--poll-ms", type=float, default=5.0, help="GET polling interval (each poll is a request)")
     args = parser.parse_args(argv)

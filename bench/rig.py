@@ -42,8 +42,9 @@ class Rig:
         shared_group: str | None = None,
         extra: tuple[str, ...] = (),
         name: str = "ingest",
+        wait: bool = True,
     ) -> Ingest:
-        """Start ``ridebuy ingest`` with its health port; returns once it is subscribed."""
+        """Start ``ridebuy ingest`` with its health port; returns once it is subscribed (unless ``wait`` is off)."""
         port = free_port()
         args = [
             "ingest",
@@ -60,7 +61,8 @@ class Rig:
         process = RidebuyProcess(args, self.workdir / f"{name}-{len(self.processes)}.log").start()
         self.processes.append(process)
         ingest = Ingest(process, port)
-        ingest.wait_healthy()
+        if wait:
+            ingest.wait_healthy()
         return ingest
 
     def api(self, registry: Path, database: str, *, extra: tuple[str, ...] = ()) -> Api:
@@ -144,6 +146,13 @@ class Ingest:
                 return
             time.sleep(0.05)
         raise RuntimeError(f"ingest not connected after {timeout_s} s:\n{self.process.log()[-3000:]}")
+
+    def connected(self) -> bool:
+        """Whether the ingest says it is connected to the broker (False while it starts)."""
+        if not self.process.running:
+            raise RuntimeError(f"ingest exited:\n{self.process.log()[-3000:]}")
+        status, body = _get(f"http://127.0.0.1:{self.health_port}/healthz", 1.0)
+        return status in (200, 503) and bool(json.loads(body).get("broker_connected")) if body else False
 
     def metrics(self) -> dict[str, float]:
         """The ingest's counters and gauges (labels summed)."""

@@ -80,10 +80,14 @@ class Mix:
         return self.occupancy + self.passage + self.status
 
 
-def stream(town: Town, count: int, start_ms: int | None = None) -> tuple[Mix, Iterator[tuple[str, bytes]]]:
+def stream(
+    town: Town, count: int, start_ms: int | None = None, per_ms: int = 1
+) -> tuple[Mix, Iterator[tuple[str, bytes]]]:
     """``count`` native messages: 8 in 10 occupancy changes, 1 passage, 1 status, round-robin over the devices.
 
-    Every message has its own measurement time (1 ms apart), so each one is a point of its own in the store.
+    Every message has its own measurement time (1 ms apart), so each one is a point of its own in the store;
+    with ``per_ms`` > 1, that many messages share a millisecond (traffic at more than 1,000 msg/s that must not run
+    ahead of the clock).
     """
     start_ms = start_ms if start_ms is not None else time.time_ns() // 1_000_000 - 3_600_000
     kinds = [i % 10 for i in range(count)]
@@ -92,17 +96,17 @@ def stream(town: Town, count: int, start_ms: int | None = None) -> tuple[Mix, It
         passage=sum(1 for k in kinds if k == 8) if town.counters else 0,
         status=sum(1 for k in kinds if k == 9) + (0 if town.counters else sum(1 for k in kinds if k == 8)),
     )
-    return mix, _messages(town, count, start_ms)
+    return mix, _messages(town, count, start_ms, per_ms)
 
 
-def _messages(town: Town, count: int, start_ms: int) -> Iterator[tuple[str, bytes]]:
+def _messages(town: Town, count: int, start_ms: int, per_ms: int = 1) -> Iterator[tuple[str, bytes]]:
     slots = town.slot_ids
     counters = town.counter_device_ids
     occupancy_topics = [device_topic(d, "occupancy") for d in slots]
     status_topics = [device_topic(d, "status") for d in slots]
     passage_topics = [device_topic(d, "passage") for d in counters]
     for i in range(count):
-        ts = start_ms + i
+        ts = start_ms + i // per_ms
         kind = i % 10
         if kind < 8:
             change = i // 10 * 8 + kind
@@ -111,8 +115,9 @@ def _messages(town: Town, count: int, start_ms: int) -> Iterator[tuple[str, byte
             yield occupancy_topics[slot], f'{{"ts":{ts},"occupied":{occupied}}}'.encode()
         elif kind == 8 and passage_topics:
             direction = "in" if i % 20 < 10 else "out"
-            yield passage_topics[i // 10 % len(passage_topics)], (
-                f'{{"ts":{ts},"seq":{i},"direction":"{direction}","count":1,"class":"bike"}}'.encode()
+            yield (
+                passage_topics[i // 10 % len(passage_topics)],
+                (f'{{"ts":{ts},"seq":{i},"direction":"{direction}","count":1,"class":"bike"}}'.encode()),
             )
         else:
             battery = 3.0 + (i % 100) / 100

@@ -151,7 +151,8 @@ def _banner(console: Console, demo: DemoSystem, settings: Settings) -> None:
     registry = demo.registry
     sample = Path(settings.registry).resolve() == sample_registry_path().resolve()
     broker = (
-        f"{demo.settings.mqtt_url.split('?')[0]} (embedded amqtt, loopback only)" if demo.broker is not None
+        # The URL that works as it is: amqtt speaks MQTT 3.1.1 only, so `ridebuy ingest --mqtt-url <this>` needs it.
+        f"{demo.settings.mqtt_url} (embedded amqtt, loopback only)" if demo.broker is not None
         else f"{demo.settings.mqtt_url.split('?')[0].split('@')[-1]} (given)"
     )
     store = _store_display(demo.settings.store_url) + (" (given)" if demo.db_path is None else "")

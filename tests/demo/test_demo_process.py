@@ -78,6 +78,7 @@ def test_demo_runs_everything_embedded_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
         log = demo.log()
         assert f"SQLite store at {db}" in log
         assert "embedded amqtt, loopback only" in log
+        assert "?protocol=3.1.1 (embedded amqtt" in log  # issue 13 item 11: the URL another ridebuy can use as is
         live = wait_until(lambda: all_announced(api, hannut), timeout_s=30, what="every parking announced")
         check_hannut_figures(live, hannut)
 

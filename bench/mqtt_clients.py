@@ -1,9 +1,11 @@
-"""The ceiling paho-mqtt sets: how fast one paho client drains a queued backlog when it does nothing else.
+"""MQTT clients side by side: how fast one client drains a queued backlog when it does nothing but acknowledge.
 
-    python -m bench.paho_ceiling [--messages 100000] [--protocol 5|3.1.1]
+    python -m bench.mqtt_clients [--messages 100000] [--clients paho-5 paho-3.1.1 mqtt5-session]
 
-Same broker set-up and backlog as bench.backlog_drain, but the client only acknowledges each message (manual ack,
-at once): no decoding, no store. Whatever the ingest does on top costs from this budget.
+Same broker set-up and backlog as bench.backlog_drain, but the client only acknowledges each message (at once, in
+the order received): no decoding, no store. ``paho-5`` and ``paho-3.1.1`` are paho-mqtt with manual acks, as the
+ingest used it; ``mqtt5-session`` is the ingest's own MQTT 5 session (ingest.mqtt5_session, on the `mqtt5` codec).
+Whatever the ingest does on top costs from this budget. Each client gets a fresh broker.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from paho.mqtt.properties import Properties
 from bench.backlog_drain import publish_backlog
 from bench.machine import machine_lines
 from bench.workload import Town
+from ingest.mqtt5_session import Mqtt5Session
+from ridebuy.brokers import parse_broker_url
 from tests.support.servers import Mosquitto
 
 TOPIC = "ridebuy/v1/devices/+/+"
@@ -90,25 +94,64 @@ def drain_rate(broker: Mosquitto, messages: int, protocol: str) -> float:
     return messages / elapsed
 
 
-def run(messages: int, protocol: str) -> float:
+def session_drain_rate(broker: Mosquitto, messages: int) -> float:
+    """The same for the ingest's MQTT 5 session: acks queued from the callback, written in batches."""
+    address = parse_broker_url(broker.url)
+    first = Mqtt5Session(address, "session-ceiling", (TOPIC,), lambda *args: None, session_expiry_s=3600)
+    first.start()
+    if not first.wait_connected(10):
+        raise RuntimeError("the MQTT 5 session did not connect")
+    first.close()
+
+    publish_backlog(broker.url, Town(), messages)
+
+    received = 0
+    done = threading.Event()
+
+    def on_message(topic: str, payload: bytes, packet_id: int, qos: int, generation: int, received_ns: int) -> None:
+        nonlocal received
+        received += 1
+        session.ack(packet_id, qos, generation)
+        if received >= messages:
+            done.set()
+
+    session = Mqtt5Session(address, "session-ceiling", (TOPIC,), on_message, session_expiry_s=3600)
+    started = time.monotonic()
+    session.start()
+    if not done.wait(600):
+        raise RuntimeError(f"only {received} of {messages} received")
+    elapsed = time.monotonic() - started
+    session.close()
+    return messages / elapsed
+
+
+CLIENTS = ("paho-5", "paho-3.1.1", "mqtt5-session")
+
+
+def run(messages: int, client: str) -> float:
+    """Messages per second of ``client`` (one of :data:`CLIENTS`) draining ``messages``, on a fresh broker."""
     workdir = Path(tempfile.mkdtemp(prefix="ridebuy-bench-"))
     broker = Mosquitto(workdir / "mosquitto")
     broker.start()
     try:
-        return drain_rate(broker, messages, protocol)
+        if client == "mqtt5-session":
+            return session_drain_rate(broker, messages)
+        return drain_rate(broker, messages, client.removeprefix("paho-"))
     finally:
         broker.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.paho_ceiling", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.mqtt_clients", description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=100_000)
-    parser.add_argument("--protocol", choices=("5", "3.1.1"), default="5")
+    parser.add_argument("--clients", nargs="+", choices=CLIENTS, default=list(CLIENTS))
     args = parser.parse_args(argv)
-    rate = run(args.messages, args.protocol)
+    rates = {client: run(args.messages, client) for client in args.clients}
     print(*machine_lines(), sep="\n")
-    print(f"paho ceiling: {args.messages} queued messages, MQTT {args.protocol}, ack at once: {rate:,.0f} msg/s")
+    print(f"MQTT clients: {args.messages} queued QoS 1 messages, each acknowledged at once, one process")
+    for client, rate in rates.items():
+        print(f"  {client:<14} {rate:>9,.0f} msg/s")
     return 0
 
 
