@@ -20,6 +20,7 @@ from ridebuy.brokers import parse_broker_url
 from ridebuy.embedded_broker import EmbeddedBroker
 from tests.conftest import _need
 from tests.support.mqtt import publish_all
+from tests.support.ports import free_port, wait_for_port
 from tests.support.proxy import SplittingProxy
 from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
@@ -252,3 +253,40 @@ def test_a_session_taken_over_backs_off_instead_of_fighting(
     assert "\n" not in lines[0]
     loser = first if not first.connected else second
     assert any("session taken over" in p for p in loser.problems())
+
+
+def test_tls_with_a_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sessions: list[Mqtt5Session]) -> None:
+    """``mqtts://user:pass@host:port``: TLS verified against the trusted CAs (here a self-signed one), then CONNECT
+    with user name and password."""
+    _need("mosquitto_passwd")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    passwords = tmp_path / "passwd"
+    subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), "ingest", "s3cret"], check=True)
+    tls_port = free_port()
+    broker = Mosquitto(
+        tmp_path / "tls",
+        f"allow_anonymous false\npassword_file {passwords}\n"
+        f"listener {tls_port} 127.0.0.1\ncertfile {cert}\nkeyfile {key}",
+    )
+    broker.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # OpenSSL's default trust store, as ssl.create_default_context
+    try:
+        wait_for_port(tls_port)
+        url = f"mqtts://ingest:s3cret@127.0.0.1:{tls_port}"
+        create_session(url, sessions)
+        publish_all(f"mqtt://ingest:s3cret@127.0.0.1:{broker.port}", messages(3))
+        inbox = Inbox()
+        open_mqtt5(url, inbox, sessions)
+        wait_until(lambda: len(inbox.messages) == 3, what="3 messages over TLS")
+    finally:
+        broker.stop()

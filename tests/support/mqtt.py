@@ -18,6 +18,8 @@ def publish_all(url: str, messages: Iterable[tuple[str, bytes | str]], qos: int 
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
+    if broker.username is not None:
+        client.username_pw_set(broker.username, broker.password)
     client.connect(broker.host, broker.port)
     client.loop_start()
     try:
