@@ -27,8 +27,8 @@ from paho.mqtt.properties import Properties
 from bench.backlog_drain import publish_backlog
 from bench.machine import machine_lines
 from bench.workload import Town
-from ingest.mqtt5_session import Mqtt5Session
-from ridebuy.brokers import parse_broker_url
+from ridebuy.ingest.mqtt5_session import Mqtt5Session
+from ridebuy.shared.brokers import parse_broker_url
 from tests.support.servers import Mosquitto
 
 TOPIC = "ridebuy/v1/devices/+/+"

@@ -27,9 +27,9 @@ from collections.abc import Callable
 
 import mqtt5
 
-from ingest.packet_stream import MalformedPacket, PacketStream
-from ridebuy.backoff import Backoff
-from ridebuy.brokers import BrokerAddress
+from ridebuy.ingest.packet_stream import MalformedPacket, PacketStream
+from ridebuy.shared.backoff import Backoff
+from ridebuy.shared.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import logging
 import threading
 from typing import Protocol
 
-from ingest.listener import MqttListener
-from ingest.mqtt5_session import CONNECT_TIMEOUT_S, Mqtt5Session, OnMessage
-from ridebuy.brokers import BrokerAddress
+from ridebuy.ingest.paho_session import MqttListener
+from ridebuy.ingest.mqtt5_session import CONNECT_TIMEOUT_S, Mqtt5Session, OnMessage
+from ridebuy.shared.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 import random
 
-from devices.availability import Availability, AvailabilityFold, ParkingStatus
-from devices.readings import OccupancyReading, Reading, StatusReading
-from devices.registry import DeviceKind
+from ridebuy.devices.availability import Availability, AvailabilityFold, ParkingStatus
+from ridebuy.devices.readings import OccupancyReading, Reading, StatusReading
+from ridebuy.devices.registry import DeviceKind
 from tests.devices.helpers import small_registry
 
 S = 1_000_000_000

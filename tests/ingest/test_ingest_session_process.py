@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from ridebuy.embedded_broker import EmbeddedBroker
+from ridebuy.demo.embedded_broker import EmbeddedBroker
 from tests.conftest import IngestFactory
 from tests.support.mqtt import publish_all
 from tests.support.ports import free_port
@@ -78,7 +78,7 @@ def test_ingest_on_a_broker_that_speaks_only_311(tmp_path: Path, influxdb: Influ
             "--batch-interval-ms",
             "50",
         ],
-        tmp_path / "ingest.log",
+        tmp_path / "ridebuy.ingest.log",
     ).start()
     try:
         ingest.wait_for_log("subscribed to", timeout_s=40)
