@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from api.geo import Position
 from api.live import LiveState
 from api.metrics import ApiMetrics
 from api.store_access import StoreAccess
+from api.views import Moment
 from ridebuy.settings import Settings
 
 
@@ -22,3 +24,7 @@ class ApiContext:
     centre: Position
     """The town centre: the web page's origin when the browser gives no position."""
     clock_ns: Callable[[], int] = field(default=time.time_ns)
+
+    def moment(self) -> Moment:
+        """Now, in the town's time zone (what opening hours are evaluated against)."""
+        return Moment(self.clock_ns(), ZoneInfo(self.settings.town_timezone))

@@ -12,7 +12,7 @@ from weakref import WeakKeyDictionary
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.caching import RenderCache, conditional_response
-from api.deps import LiveDep, NowDep, StoreDep
+from api.deps import ContextDep, LiveDep, NowDep, StoreDep
 from api.errors import BadParameter, NotFound
 from api.geo import Position, parse_position
 from api.live import LiveState
@@ -25,8 +25,8 @@ from api.schemas import (
     ParkingOut,
     ValidationErrorOut,
 )
-from api.timeparams import parse_duration_s, resolve_range, to_datetime
-from api.views import parking_feature, parking_out
+from api.timeparams import NS_PER_S, parse_duration_s, resolve_range, to_datetime
+from api.views import Moment, parking_feature, parking_out
 from devices.registry import Registry
 
 router = APIRouter(prefix="/v1", tags=["parkings"])
@@ -53,7 +53,9 @@ MinFree = Annotated[
 ParkingId = Annotated[str, Path(description="parking id from the registry", examples=["grand-place"])]
 
 
-def _select(live: LiveState, near: str | None, radius_m: float | None, min_free: int | None) -> list[ParkingOut]:
+def _select(
+    live: LiveState, moment: Moment, near: str | None, radius_m: float | None, min_free: int | None
+) -> list[ParkingOut]:
     origin: Position | None = None
     if near is not None:
         try:
@@ -63,7 +65,8 @@ def _select(live: LiveState, near: str | None, radius_m: float | None, min_free:
     elif radius_m is not None:
         raise BadParameter("radius_m", "needs 'near' (the point to measure from)")
     snapshot = live.snapshot()
-    parkings = [parking_out(p, snapshot.get(p.id), origin) for p in live.registry.parkings]
+    registry = live.registry
+    parkings = [parking_out(p, snapshot.get(p.id), registry, moment, origin) for p in registry.parkings]
     if radius_m is not None:
         parkings = [p for p in parkings if p.distance_m is not None and p.distance_m <= radius_m]
     if min_free is not None:
@@ -84,6 +87,15 @@ def _rendered_lists(live: LiveState) -> RenderCache:
     return cache
 
 
+def _list_version(live: LiveState, moment: Moment) -> tuple[int, int, int]:
+    """The rendered lists' key and Last-Modified: live state's, and the minute when opening hours are in play (a
+    parking opens or closes with the clock alone)."""
+    if not any(p.opening_hours for p in live.registry.parkings):
+        return live.version, live.modified_ns, live.modified_ns
+    minute_ns = moment.now_ns - moment.now_ns % (60 * NS_PER_S)
+    return live.version, minute_ns, max(live.modified_ns, minute_ns)
+
+
 def _parking(registry: Registry, parking_id: str) -> None:
     if parking_id not in registry.parking_by_id:
         raise NotFound("parking", parking_id)
@@ -91,15 +103,17 @@ def _parking(registry: Registry, parking_id: str) -> None:
 
 @router.get("/parkings", response_model=ParkingList, responses=_NOT_MODIFIED)
 async def list_parkings(
-    request: Request, live: LiveDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
+    request: Request, context: ContextDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
 ) -> Response:
     """Live availability of every parking, nearest first when `near` is given."""
+    live, moment = context.live, context.moment()
+    *version, modified_ns = _list_version(live, moment)
     rendered = _rendered_lists(live).get(
-        (live.version, live.modified_ns),
+        tuple(version),
         ("list", near, radius_m, min_free),
-        lambda: ParkingList(parkings=_select(live, near, radius_m, min_free)),
+        lambda: ParkingList(parkings=_select(live, moment, near, radius_m, min_free)),
     )
-    return conditional_response(request, rendered, live.modified_ns)
+    return conditional_response(request, rendered, modified_ns)
 
 
 @router.get(
@@ -108,24 +122,29 @@ async def list_parkings(
     responses={**_NOT_MODIFIED, 200: {"content": {"application/geo+json": {}}}},
 )
 async def parkings_geojson(
-    request: Request, live: LiveDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
+    request: Request, context: ContextDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
 ) -> Response:
     """Live availability as a GeoJSON FeatureCollection (RFC 7946: coordinates in lon, lat order)."""
+    live, moment = context.live, context.moment()
+    *version, modified_ns = _list_version(live, moment)
     rendered = _rendered_lists(live).get(
-        (live.version, live.modified_ns),
+        tuple(version),
         ("geojson", near, radius_m, min_free),
         lambda: ParkingFeatureCollection(
-            features=[parking_feature(p) for p in _select(live, near, radius_m, min_free)]
+            features=[parking_feature(p) for p in _select(live, moment, near, radius_m, min_free)]
         ),
     )
-    return conditional_response(request, rendered, live.modified_ns, media_type="application/geo+json")
+    return conditional_response(request, rendered, modified_ns, media_type="application/geo+json")
 
 
 @router.get("/parkings/{parking_id}", response_model=ParkingOut, responses={404: _ERRORS[404]})
-async def get_parking(live: LiveDep, parking_id: ParkingId) -> ParkingOut:
+async def get_parking(context: ContextDep, parking_id: ParkingId) -> ParkingOut:
     """Live availability of one parking."""
+    live = context.live
     _parking(live.registry, parking_id)
-    return parking_out(live.registry.parking_by_id[parking_id], live.availability(parking_id))
+    return parking_out(
+        live.registry.parking_by_id[parking_id], live.availability(parking_id), live.registry, context.moment()
+    )
 
 
 @router.get("/parkings/{parking_id}/history", response_model=ParkingHistory, responses=_ERRORS)

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.deps import LiveDep
-from api.live import LiveState
+from api.context import ApiContext
+from api.deps import ContextDep
 from api.schemas import ParkingList
 from api.views import parking_out
 
@@ -29,16 +29,19 @@ data: {"id":"grand-place","name":"Grand-Place",...,"free":8,"status":"ok","last_
 """
 
 
-async def _events(live: LiveState) -> AsyncIterator[ServerSentEvent]:
+async def _events(context: ApiContext) -> AsyncIterator[ServerSentEvent]:
+    live = context.live
     subscriber = live.subscribe()
     try:
         snapshot = live.snapshot()
-        parkings = [parking_out(p, snapshot.get(p.id)) for p in live.registry.parkings]
+        moment = context.moment()
+        parkings = [parking_out(p, snapshot.get(p.id), live.registry, moment) for p in live.registry.parkings]
         yield ServerSentEvent(ParkingList(parkings=parkings).model_dump_json(), event="snapshot", retry=RETRY_MS)
         while (availability := await subscriber.queue.get()) is not None:
             parking = live.registry.parking_by_id.get(availability.parking_id)
             if parking is not None:
-                yield ServerSentEvent(parking_out(parking, availability).model_dump_json(), event="availability")
+                body = parking_out(parking, availability, live.registry, context.moment())
+                yield ServerSentEvent(body.model_dump_json(), event="availability")
     finally:
         live.unsubscribe(subscriber)
 
@@ -49,6 +52,6 @@ async def _events(live: LiveState) -> AsyncIterator[ServerSentEvent]:
     description=_STREAM_DOC,
     responses={200: {"content": {"text/event-stream": {}}, "description": "an endless event stream"}},
 )
-async def stream(live: LiveDep) -> EventSourceResponse:
+async def stream(context: ContextDep) -> EventSourceResponse:
     """Server-sent events of availability changes (live, no polling)."""
-    return EventSourceResponse(_events(live), ping=PING_S)
+    return EventSourceResponse(_events(context), ping=PING_S)
