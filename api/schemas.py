@@ -166,9 +166,7 @@ class ParkingFeatureCollection(_Body):
                             "type": "Feature",
                             "id": "grand-place",
                             "geometry": {"type": "Point", "coordinates": [5.077, 50.6716]},
-                            "properties": {
-                                k: v for k, v in _PARKING_EXAMPLE.items() if k not in ("id", "lat", "lon")
-                            },
+                            "properties": {k: v for k, v in _PARKING_EXAMPLE.items() if k not in ("id", "lat", "lon")},
                         }
                     ],
                 }
@@ -210,6 +208,50 @@ class ParkingHistory(_Body):
     end: datetime = Field(alias="to", serialization_alias="to")
     every: str
     buckets: list[HistoryBucket]
+
+
+class HourOfWeek(_Body):
+    weekday: int = Field(description="0 = Monday … 6 = Sunday, in the town's local time")
+    hour: int = Field(description="0 to 23, local time")
+    samples: int = Field(description="days with figures for this hour")
+    mean_free: float | None = Field(description="mean free places in this hour; null: no figures")
+    full_share: float | None = Field(description="share of the days on which the parking was full in this hour")
+
+
+class UsuallyFull(_Body):
+    days: Literal["weekdays", "weekend"] = Field(description="weekdays: Monday to Friday; weekend: Saturday, Sunday")
+    start_hour: int = Field(description="local hour the parking is usually full from")
+    end_hour: int = Field(description="local hour it usually has room again (exclusive)")
+
+
+class ParkingTrend(_Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "parking": "gare-bus",
+                    "timezone": "Europe/Brussels",
+                    "weeks": 4,
+                    "days_measured": 28,
+                    "enough_history": True,
+                    "usually_full": [{"days": "weekdays", "start_hour": 8, "end_hour": 10}],
+                    "hours": [
+                        {"weekday": 0, "hour": 8, "samples": 4, "mean_free": 0.25, "full_share": 0.75},
+                    ],
+                }
+            ]
+        }
+    )
+    parking: str
+    timezone: str = Field(description="the town's time zone (RIDEBUY_TOWN_TIMEZONE) the hours are in")
+    weeks: int = Field(description="weeks of history looked at")
+    days_measured: int = Field(description="days with figures in that history")
+    enough_history: bool = Field(description="whether there are enough days (7) to say what is usual")
+    usually_full: list[UsuallyFull] = Field(
+        description="hours in which the parking was full on at least half of the days measured (empty without "
+        "enough history)"
+    )
+    hours: list[HourOfWeek] = Field(description="the 168 hours of the week, Monday 0:00 first")
 
 
 class CounterStatus(StrEnum):

@@ -5,6 +5,7 @@ Live routes are ``async`` on purpose: they run on the event loop, the one thread
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated
 from weakref import WeakKeyDictionary
@@ -19,13 +20,18 @@ from api.live import LiveState
 from api.schemas import (
     ErrorOut,
     HistoryBucket,
+    HourOfWeek,
     ParkingFeatureCollection,
     ParkingHistory,
     ParkingList,
     ParkingOut,
+    ParkingTrend,
+    UsuallyFull,
     ValidationErrorOut,
 )
+from api.store_access import StoreAccess
 from api.timeparams import NS_PER_S, parse_duration_s, resolve_range, to_datetime
+from api.trends import WEEKS, TrendCache
 from api.views import Moment, parking_feature, parking_out
 from devices.registry import Registry
 
@@ -155,8 +161,11 @@ async def parking_history(
     parking_id: ParkingId,
     start: Annotated[
         datetime | None,
-        Query(alias="from", description="start (RFC 3339, inclusive); default: 24 h before `to`",
-              examples=["2026-05-04T08:00:00Z"]),
+        Query(
+            alias="from",
+            description="start (RFC 3339, inclusive); default: 24 h before `to`",
+            examples=["2026-05-04T08:00:00Z"],
+        ),
     ] = None,
     end: Annotated[
         datetime | None,
@@ -186,4 +195,31 @@ async def parking_history(
             )
             for b in buckets
         ],
+    )
+
+
+_TRENDS: WeakKeyDictionary[StoreAccess, TrendCache] = WeakKeyDictionary()
+
+
+@router.get("/parkings/{parking_id}/trend", response_model=ParkingTrend, responses={404: _ERRORS[404]})
+async def parking_trend(context: ContextDep, parking_id: ParkingId) -> ParkingTrend:
+    """When a parking is usually full: an hour-of-week profile of its last weeks (from the store; cached an
+    hour)."""
+    _parking(context.live.registry, parking_id)
+    cache = _TRENDS.get(context.store)
+    if cache is None:
+        cache = _TRENDS[context.store] = TrendCache()
+    moment = context.moment()
+    trend = await cache.get(parking_id, context.store.parking_history, moment.now_ns, moment.timezone)
+    return ParkingTrend(
+        parking=parking_id,
+        timezone=moment.timezone.key,
+        weeks=WEEKS,
+        days_measured=trend.days_measured,
+        enough_history=trend.enough_history,
+        usually_full=[
+            UsuallyFull(days=s.days, start_hour=s.start_hour, end_hour=s.end_hour)
+            for s in trend.usually_full
+        ],
+        hours=[HourOfWeek(**dataclasses.asdict(h)) for h in trend.hours],
     )
