@@ -660,10 +660,15 @@
   }
 
   // Data -----------------------------------------------------------------------------------------------------
+  let focusShown = false;
   function setAll(parkings) {
     state.parkings = new Map(parkings.map((p) => [p.id, p]));
     renderList();
-    if (state.openId && !fitted) highlightMarker();
+    if (state.openId && !focusShown && cards.has(state.openId)) {
+      focusShown = true; // /p/{id}: that parking's card, open and in view
+      cards.get(state.openId).scrollIntoView({ block: "start" });
+      highlightMarker();
+    }
   }
 
   async function load() {

@@ -10,7 +10,6 @@ const SHELL = [
   "/",
   "/manifest.webmanifest",
   "/static/app.js",
-  "/static/style.css",
   "/static/favicon.svg",
   "/static/icons/icon-192.png",
   "/static/vendor/leaflet/leaflet.js",
