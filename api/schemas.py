@@ -89,8 +89,8 @@ class PlacesOut(_Body):
 class ParkingAttributes(_Body):
     """What the registry says of a parking besides its position and capacity (all optional there)."""
 
-    covered: bool
-    address: str | None = None
+    covered: bool = Field(description="under a roof")
+    address: str | None = Field(None, description="postal address, as the registry gives it")
     opening_hours: str | None = Field(
         None, description="OpenStreetMap opening_hours syntax (e.g. `Mo-Sa 07:00-20:00`); null: always open"
     )
