@@ -33,7 +33,7 @@ from tests.support.mqtt import publish_all
 
 CHROMIUM = "/usr/bin/chromium"
 DATABASE = "bench_page"
-PROFILES = {
+PROFILES: dict[str, dict[str, float]] = {
     # DevTools' presets (front_end/core/sdk/NetworkManager.ts): throughput in bytes/s, latency in ms.
     "slow-3g": {"latency": 2000, "downloadThroughput": 50_000, "uploadThroughput": 50_000},
     "fast-3g": {"latency": 562.5, "downloadThroughput": 180_000, "uploadThroughput": 84_375},

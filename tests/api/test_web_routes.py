@@ -37,7 +37,9 @@ def test_the_page_carries_the_list_its_config_and_a_policy_for_its_inline_styles
     assert len(ids) == 12  # the list is in the first answer: no wait for scripts on a slow line
     assert 'elementtiming="first-parking"' in page
     assert "Free places unknown: sensors silent" in page  # nothing heard yet: unknown, never free
-    config = json.loads(re.search(r'<script id="ridebuy-config" type="application/json">(.*?)</script>', page)[1])
+    found = re.search(r'<script id="ridebuy-config" type="application/json">(.*?)</script>', page)
+    assert found is not None
+    config = json.loads(found[1])
     assert config["town"] == "Hannut"
     assert config["tiles"]["url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     assert 'href="https://www.openstreetmap.org/copyright"' in config["tiles"]["attribution"]
