@@ -564,7 +564,7 @@
 
   function initMap() {
     if (!window.L) return; // the list works without the map
-    map = L.map("map", { zoomControl: true, attributionControl: true });
+    map = L.map("map", { zoomControl: true, attributionControl: true, maxZoom: 19, minZoom: 3 });
     map.getContainer().setAttribute("aria-label", t().mapTitle);
     if (config.tiles && config.tiles.url) {
       L.tileLayer(config.tiles.url, { maxZoom: 19, attribution: config.tiles.attribution || "" }).addTo(map);
@@ -622,11 +622,11 @@
       if (!shown.has(id) && cluster.hasLayer(marker)) cluster.removeLayer(marker);
     }
     cluster.refreshClusters();
-    if (!fitted && markers.size > 0) {
-      fitted = true;
+    if (!fitted && state.parkings.size > 0) {
+      fitted = true; // once: the whole town (whatever the filters), or the parking of /p/{id}
       const focus = state.openId && state.parkings.get(state.openId);
       if (focus) map.setView([focus.lat, focus.lon], 17);
-      else map.fitBounds(L.latLngBounds([...markers.values()].map((m) => m.getLatLng())), { padding: [24, 24] });
+      else map.fitBounds(L.latLngBounds([...state.parkings.values()].map((p) => [p.lat, p.lon])), { padding: [24, 24] });
     }
   }
 

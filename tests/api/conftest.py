@@ -138,6 +138,7 @@ def time_prefix(ts_ms: int) -> str:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+INSECURE_HOST = "ridebuy.test"
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +150,15 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                # A name for the loopback address that is not a secure context (127.0.0.1 and localhost are):
+                # what a page served over plain http from a real host looks like (tests of the cyclist app).
+                f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1",
+            ],
         )
         yield chromium
         chromium.close()
