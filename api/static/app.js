@@ -567,7 +567,13 @@
     map = L.map("map", { zoomControl: true, attributionControl: true, maxZoom: 19, minZoom: 3 });
     map.getContainer().setAttribute("aria-label", t().mapTitle);
     if (config.tiles && config.tiles.url) {
-      L.tileLayer(config.tiles.url, { maxZoom: 19, attribution: config.tiles.attribution || "" }).addTo(map);
+      // The page sends no Referer anywhere (Referrer-Policy: no-referrer) except to the tile server, whose usage
+      // policy asks for one: the page's origin, nothing more.
+      L.tileLayer(config.tiles.url, {
+        maxZoom: 19,
+        attribution: config.tiles.attribution || "",
+        referrerPolicy: "strict-origin",
+      }).addTo(map);
     }
     map.attributionControl.setPrefix(false);
     cluster = L.markerClusterGroup({

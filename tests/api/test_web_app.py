@@ -114,9 +114,11 @@ class Tiles:
 
     def __init__(self) -> None:
         self.asked: list[str] = []
+        self.referers: set[str | None] = set()
 
     def __call__(self, route: Route) -> None:
         self.asked.append(route.request.url)
+        self.referers.add(route.request.headers.get("referer"))
         route.fulfill(status=200, content_type="image/png", body=TILE_PNG)
 
 
@@ -161,6 +163,7 @@ def test_where_to_park_now_comes_first_and_old_figures_look_old(town: Stack, bro
     assert page.title() == "Parkings vélo – Testville – Où se garer maintenant"
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("© Test tiles")
     assert tiles.asked and all(re.fullmatch(r"http://tiles\.ridebuy\.test/\d+/\d+/\d+\.png", u) for u in tiles.asked)
+    assert tiles.referers == {town.url + "/"}  # the tile policy asks for a Referer: the origin, nothing more
     assert problems == []
     context.close()
 
