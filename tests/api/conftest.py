@@ -137,6 +137,14 @@ def time_prefix(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+TILE_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8fbf71f0005fe02fe"
+    "a7d6a1a40000000049454e44ae426082"
+)
+"""A 1x1 light-grey PNG: what browser tests answer for map tiles (no test reaches the Internet)."""
+OSM_TILES = "https://tile.openstreetmap.org/**"
+"""The default tile server's requests, for ``context.route`` in browser tests."""
+
 CHROMIUM = Path("/usr/bin/chromium")
 INSECURE_HOST = "ridebuy.test"
 

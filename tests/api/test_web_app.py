@@ -24,18 +24,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from devices.availability import Availability, ParkingStatus
 from ridebuy.store.influx import InfluxStore
 from ridebuy.store.points import availability_point
-from tests.api.conftest import INSECURE_HOST, TOPIC, Stack, now_ms
+from tests.api.conftest import INSECURE_HOST, TILE_PNG, TOPIC, Stack, now_ms
 from tests.support.mqtt import publish_all
 from tests.support.servers import InfluxDB, Mosquitto
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 TILES = "http://tiles.ridebuy.test/{z}/{x}/{y}.png"
-# A 1x1 light-grey PNG: the tile server's answer (what it draws does not matter here, that it is asked does).
-TILE_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8fbf71f0005fe02fe"
-    "a7d6a1a40000000049454e44ae426082"
-)
 ORDER = ["free-near", "free-far", "old-figure", "full-near", "silent", "shut", "night"]
 
 TOWN: dict[str, Any] = {

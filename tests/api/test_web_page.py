@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Geolocation, expect
 
-from tests.api.conftest import TOPIC, Stack, now_ms
+from tests.api.conftest import OSM_TILES, TOPIC, Stack, now_ms
 from tests.support.mqtt import publish_all
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -73,7 +73,7 @@ def test_the_page_shows_live_availability_and_updates_without_reload(hannut_stac
         geolocation=GARE_BUS,
         permissions=["geolocation"],
     )
-    context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())  # no Internet here
+    context.route(OSM_TILES, lambda route: route.abort())  # no Internet here
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if _is_problem(m) else None)
@@ -133,7 +133,7 @@ def test_the_page_shows_live_availability_and_updates_without_reload(hannut_stac
 
     # The desktop: the map beside the list, the Grand-Place's card opened from its marker.
     desktop = browser.new_context(viewport={"width": 1366, "height": 820}, locale="fr-BE")
-    desktop.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    desktop.route(OSM_TILES, lambda route: route.abort())
     wide = desktop.new_page()
     wide.goto(stack.url + "/p/grand-place")
     expect(wide.locator('li.parking[data-id="grand-place"] .details')).to_be_visible()
@@ -148,7 +148,7 @@ def test_without_a_position_distances_start_from_the_town_centre(hannut_stack: S
     stack = hannut_stack
     stack.start_api()
     context = browser.new_context(locale="fr-BE")  # geolocation not granted: the browser refuses
-    context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    context.route(OSM_TILES, lambda route: route.abort())
     page = context.new_page()
     page.goto(stack.url + "/")
     expect(page.locator("li.parking")).to_have_count(12)
