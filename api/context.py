@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from api.geo import Position
-from api.live import LiveState
-from api.metrics import ApiMetrics
-from api.store_access import StoreAccess
-from api.views import Moment
-from ridebuy.settings import Settings
+from ridebuy.api.geo import Position
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.metrics import ApiMetrics
+from ridebuy.api.store_access import StoreAccess
+from ridebuy.api.views import Moment
+from ridebuy.shared.settings import Settings
 
 
 @dataclass(slots=True)

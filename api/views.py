@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from api.geo import Position, distance_m
-from api.live import LiveState
-from api.schemas import (
+from ridebuy.api.geo import Position, distance_m
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.schemas import (
     AvailabilityFigures,
     CounterOut,
     CounterStatus,
@@ -19,11 +19,11 @@ from api.schemas import (
     PlacesOut,
     PointGeometry,
 )
-from api.timeparams import NS_PER_S, to_datetime
-from devices.availability import Availability, ParkingStatus
-from devices.codecs import heartbeat_allowance_s
-from devices.opening_hours import open_at
-from devices.registry import Device, DeviceKind, Parking, Registry
+from ridebuy.api.timeparams import NS_PER_S, to_datetime
+from ridebuy.devices.availability import Availability, ParkingStatus
+from ridebuy.devices.codecs import heartbeat_allowance_s
+from ridebuy.devices.opening_hours import open_at
+from ridebuy.devices.registry import Device, DeviceKind, Parking, Registry
 
 
 def figures(parking: Parking, availability: Availability | None) -> AvailabilityFigures:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from api.geo import Position, distance_m
-from api.schemas import ParkingOut
+from ridebuy.api.geo import Position, distance_m
+from ridebuy.api.schemas import ParkingOut
 
 LANGUAGES = ("fr", "nl", "en")
 

@@ -28,7 +28,7 @@ from playwright.sync_api import sync_playwright
 
 from bench.machine import machine_lines
 from bench.rig import rig
-from devices.registry import load_registry, sample_registry_path
+from ridebuy.devices.registry import load_registry, sample_registry_path
 from tests.support.mqtt import publish_all
 
 CHROMIUM = "/usr/bin/chromium"

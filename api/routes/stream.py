@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.context import ApiContext
-from api.deps import ContextDep
-from api.schemas import ParkingList
-from api.views import parking_out
+from ridebuy.api.context import ApiContext
+from ridebuy.api.deps import ContextDep
+from ridebuy.api.schemas import ParkingList
+from ridebuy.api.views import parking_out
 
 router = APIRouter(prefix="/v1", tags=["stream"])
 

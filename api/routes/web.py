@@ -22,11 +22,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp
 
-from api.context import ApiContext
-from api.deps import ContextDep
-from api.security import PAGE_CSP
-from api.views import figures, parking_out
-from api.web_list import language, render_list
+from ridebuy.api.context import ApiContext
+from ridebuy.api.deps import ContextDep
+from ridebuy.api.security import PAGE_CSP
+from ridebuy.api.views import figures, parking_out
+from ridebuy.api.web_list import language, render_list
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,7 +42,7 @@ OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 
 
 def static_dir() -> str:
-    return str(resources.files("api") / "static")
+    return str(resources.files("ridebuy.api") / "static")
 
 
 def static_app() -> ASGIApp:
@@ -52,7 +52,7 @@ def static_app() -> ASGIApp:
 
 
 def _static_text(name: str) -> str:
-    return (resources.files("api") / "static" / name).read_text(encoding="utf-8")
+    return (resources.files("ridebuy.api") / "static" / name).read_text(encoding="utf-8")
 
 
 @cache

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.trends import profile
-from devices.availability import Availability, ParkingStatus
-from ridebuy.settings import Settings
+from ridebuy.api.app import create_app
+from ridebuy.api.trends import profile
+from ridebuy.devices.availability import Availability, ParkingStatus
+from ridebuy.shared.settings import Settings
 from ridebuy.store.base import AvailabilityBucket, Store
 from ridebuy.store.influx import InfluxStore
 from ridebuy.store.points import availability_point

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from devices.availability import Availability, ParkingStatus
+from ridebuy.devices.availability import Availability, ParkingStatus
 from ridebuy.store.influx import InfluxStore
 from ridebuy.store.points import availability_point
 from tests.api.conftest import INSECURE_HOST, TILE_PNG, TOPIC, Stack, now_ms

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from devices.registry import load_registry, sample_registry_path
-from ridebuy.settings import Settings, SettingsError, load_settings
+from ridebuy.api.app import create_app
+from ridebuy.devices.registry import load_registry, sample_registry_path
+from ridebuy.shared.settings import Settings, SettingsError, load_settings
 from tests.api.fakes import Clock, FakeStore
 
 S = 1_000_000_000

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from devices.opening_hours import open_at
-from devices.registry import BicyclePlaces, RegistryError, SecureKind, load_registry, parse_registry
-from devices.registry import sample_registry_path as sample
+from ridebuy.devices.opening_hours import open_at
+from ridebuy.devices.registry import BicyclePlaces, RegistryError, SecureKind, load_registry, parse_registry
+from ridebuy.devices.registry import sample_registry_path as sample
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
