@@ -6,16 +6,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from api.geo import Position
-from api.live import LiveState
-from api.metrics import ApiMetrics
-from api.store_access import StoreAccess
-from ridebuy.settings import Settings
+from ridebuy.api.geo import Position
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.metrics import ApiMetrics
+from ridebuy.api.settings import ApiSettings
+from ridebuy.api.store_access import StoreAccess
 
 
 @dataclass(slots=True)
 class ApiContext:
-    settings: Settings
+    settings: ApiSettings
     live: LiveState
     store: StoreAccess
     metrics: ApiMetrics

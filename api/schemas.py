@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from devices.availability import ParkingStatus
-from devices.registry import DeviceFormat, DeviceKind
+from ridebuy.devices.availability import ParkingStatus
+from ridebuy.devices.registry import DeviceFormat, DeviceKind
 
 _PARKING_EXAMPLE: dict[str, JsonValue] = {
     "id": "grand-place",
@@ -125,9 +125,7 @@ class ParkingFeatureCollection(_Body):
                             "type": "Feature",
                             "id": "grand-place",
                             "geometry": {"type": "Point", "coordinates": [5.077, 50.6716]},
-                            "properties": {
-                                k: v for k, v in _PARKING_EXAMPLE.items() if k not in ("id", "lat", "lon")
-                            },
+                            "properties": {k: v for k, v in _PARKING_EXAMPLE.items() if k not in ("id", "lat", "lon")},
                         }
                     ],
                 }

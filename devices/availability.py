@@ -1,4 +1,4 @@
-"""The live-availability fold (DESIGN.md, live state): readings in, availability per parking out.
+"""The live-availability fold (docs/design.md, live state): readings in, availability per parking out.
 
 Pure logic: no clock is read here, callers pass ``now_ns``. The last value per device wins by measurement time,
 not by arrival; a device silent past its heartbeat allowance becomes unknown and its spaces count as unknown,
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from devices.codecs import heartbeat_allowance_s
-from devices.readings import OccupancyReading, Reading
-from devices.registry import DeviceKind, Registry
+from ridebuy.devices.codecs import heartbeat_allowance_s
+from ridebuy.devices.readings import OccupancyReading, Reading
+from ridebuy.devices.registry import DeviceKind, Registry
 
 HEARTBEAT_TOLERANCE = 2.0
 """A device becomes unknown after this many heartbeat periods of silence."""

@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from devices.rejections import Rejected, RejectReason
-from ingest.spool import Spool, SpoolFull
-from ridebuy.backoff import Backoff
+from ridebuy.devices.rejections import Rejected, RejectReason
+from ridebuy.ingest.spool import Spool, SpoolFull
+from ridebuy.shared.backoff import Backoff
 from ridebuy.store.base import Store, StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point
 
@@ -44,6 +44,12 @@ class Received:
     topic: str
     payload: bytes
     received_ns: int
+
+    @classmethod
+    def derived(cls, points: list[Point], now_ns: int) -> Received:
+        """Points the ingest derived itself (availability after an expiry or a registry change): no message to
+        acknowledge (QoS 0), no topic, no payload to dead-letter."""
+        return cls(points, mid=0, qos=0, generation=0, topic="", payload=b"", received_ns=now_ns)
 
 
 @dataclass(slots=True)

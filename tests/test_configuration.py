@@ -7,16 +7,33 @@ from pathlib import Path
 
 import pytest
 
-from ridebuy.settings import Settings, SettingsError, load_settings
+from ridebuy.cli import COMMANDS
+from ridebuy.ingest.settings import IngestSettings
+from ridebuy.shared.commands import Command
+from ridebuy.shared.settings import SettingsBase, SettingsError, load_settings
 from tests.support.processes import RIDEBUY
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _settings_classes() -> set[type[SettingsBase]]:
+    classes: set[type[SettingsBase]] = set()
+    for command in COMMANDS:
+        for action in command.actions if not isinstance(command, Command) else (command,):
+            classes.add(action.settings)
+    return classes
+
+
+def test_every_command_has_its_settings_class() -> None:
+    assert len(_settings_classes()) == 6  # ingest, api, simulate, demo, dashboards push, devices actions
+
+
 def test_every_setting_is_documented_in_env_example() -> None:
     text = (ROOT / ".env.example").read_text()
-    missing = [name for name in Settings.model_fields if f"RIDEBUY_{name.upper()}=" not in text]
+    names = {name for settings_class in _settings_classes() for name in settings_class.model_fields}
+    missing = sorted(name for name in names if f"RIDEBUY_{name.upper()}=" not in text)
     assert missing == []
+    assert len(names) > 30
 
 
 @pytest.mark.parametrize(
@@ -30,13 +47,13 @@ def test_every_setting_is_documented_in_env_example() -> None:
 )
 def test_bad_setting_names_itself(overrides: dict[str, object], named: str) -> None:
     with pytest.raises(SettingsError, match=named.replace("(", r"\(").replace(")", r"\)")):
-        load_settings(**overrides)
+        load_settings(IngestSettings, **overrides)
 
 
 def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RIDEBUY_BATCH_SIZE", "123")
-    assert load_settings().batch_size == 123
-    assert load_settings(batch_size="7").batch_size == 7  # a flag wins over the environment
+    assert load_settings(IngestSettings).batch_size == 123
+    assert load_settings(IngestSettings, batch_size="7").batch_size == 7  # a flag wins over the environment
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -68,6 +85,6 @@ def test_bad_store_url_stops_start_up() -> None:
 
 
 def test_compose_registry_starts_as_the_hannut_sample() -> None:
-    from devices.registry import load_registry, sample_registry_path
+    from ridebuy.devices.registry import load_registry, sample_registry_path
 
     assert load_registry(ROOT / "deploy" / "registry" / "registry.yaml") == load_registry(sample_registry_path())

@@ -9,13 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.caching import conditional_json
-from api.deps import LiveDep, NowDep, StoreDep
-from api.errors import NotFound
-from api.schemas import CounterCounts, CounterList, CountPoint, CountSeries, ErrorOut, ValidationErrorOut
-from api.timeparams import resolve_range, to_datetime
-from api.views import counter_out
-from devices.payloads import Direction
+from ridebuy.api.caching import conditional_json
+from ridebuy.api.deps import LiveDep, NowDep, StoreDep
+from ridebuy.api.errors import NotFound
+from ridebuy.api.schemas import CounterCounts, CounterList, CountPoint, CountSeries, ErrorOut, ValidationErrorOut
+from ridebuy.api.timeparams import resolve_range, to_datetime
+from ridebuy.api.views import counter_out
+from ridebuy.devices.payloads import Direction
 
 router = APIRouter(prefix="/v1", tags=["counters"])
 
@@ -52,8 +52,11 @@ async def counter_counts(
     counter_id: Annotated[str, Path(description="counter id from the registry", examples=["centre-nord"])],
     start: Annotated[
         datetime | None,
-        Query(alias="from", description="start (RFC 3339, inclusive); default: 24 h before `to`",
-              examples=["2026-05-04T00:00:00Z"]),
+        Query(
+            alias="from",
+            description="start (RFC 3339, inclusive); default: 24 h before `to`",
+            examples=["2026-05-04T00:00:00Z"],
+        ),
     ] = None,
     end: Annotated[
         datetime | None,
@@ -85,6 +88,10 @@ async def counter_counts(
         for key, points in grouped.items()
     ]
     return CounterCounts(
-        counter=counter_id, start=span.start, end=span.end, every=every.value,
-        direction=direction.value if direction else None, series=series,
+        counter=counter_id,
+        start=span.start,
+        end=span.end,
+        every=every.value,
+        direction=direction.value if direction else None,
+        series=series,
     )

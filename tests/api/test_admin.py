@@ -16,15 +16,15 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from devices.codecs import CODECS, Values
-from devices.envelopes import chirpstack, ttn
-from devices.envelopes.uplink import Reception
-from devices.messages import decode_message
-from devices.registry import load_registry
-from devices.rejections import Rejected
-from devices.topics import device_topic
-from ridebuy.settings import Settings
+from ridebuy.api.app import create_app
+from ridebuy.api.settings import ApiSettings
+from ridebuy.devices.codecs import CODECS, Values
+from ridebuy.devices.decoding import decode_message
+from ridebuy.devices.envelopes import chirpstack, ttn
+from ridebuy.devices.envelopes.uplink import Reception
+from ridebuy.devices.registry import load_registry
+from ridebuy.devices.rejections import Rejected
+from ridebuy.devices.topics import device_topic
 from ridebuy.store.points import rejection_point
 from ridebuy.store.sqlite import SqliteStore
 from tests.api.fakes import Clock, InProcessApi
@@ -61,7 +61,7 @@ def make_admin(tmp_path: Path, token: str | None = TOKEN, **settings: object) ->
     registry_file.write_text(registry_text())
     store = SqliteStore(tmp_path / "ridebuy.db")
     clock = Clock(NOW)
-    config = Settings(
+    config = ApiSettings(
         registry=registry_file,
         api_token=token,
         api_expire_interval_s=3600,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dashboards.catalogue import load_dashboards
+from ridebuy.dashboards.catalogue import load_dashboards
 from ridebuy.store.influx import InfluxStore
 from tests.dashboards.grafana_influxql import render_target
 from tests.dashboards.influxql_shape import expected_shape
@@ -100,6 +100,7 @@ def test_panel_query_returns_data_of_the_expected_shape(case: Case, filled: Fill
 
 
 # What the numbers mean, for the panels where a wrong query would still have the right shape ----------------------
+
 
 def _single(influxdb: InfluxDB, uid: str, title: str, ref: str = "A") -> list[dict[str, Any]]:
     case = next(

@@ -7,17 +7,17 @@ from types import ModuleType
 
 import pytest
 
-import devices.codecs
-from devices.codecs import CODECS, Codec, heartbeat_allowance_s, registry_problems
-from devices.codecs.index import VENDOR_MODULES
-from devices.registry import DEFAULT_HEARTBEAT_S, Registry, parse_registry
+import ridebuy.devices.codecs
+from ridebuy.devices.codecs import CODECS, Codec, heartbeat_allowance_s, registry_problems
+from ridebuy.devices.codecs.index import VENDOR_MODULES
+from ridebuy.devices.registry import DEFAULT_HEARTBEAT_S, Registry, parse_registry
 from tests.devices.codec_vectors import load_vectors
 
 NOT_VENDORS = {"base", "index"}
 
 
 def test_every_vendor_module_is_in_the_index() -> None:
-    modules = {info.name for info in pkgutil.iter_modules(devices.codecs.__path__)} - NOT_VENDORS
+    modules = {info.name for info in pkgutil.iter_modules(ridebuy.devices.codecs.__path__)} - NOT_VENDORS
     listed = {module.__name__.rsplit(".", 1)[1] for module in VENDOR_MODULES}
     assert modules == listed, "add the vendor module to VENDOR_MODULES in devices/codecs/index.py"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.rejections import Rejected, RejectReason
+from ridebuy.devices.rejections import Rejected, RejectReason
 from ridebuy.store.base import StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point, rejection_point
 from ridebuy.store.sqlite import SqliteStore, parse_sqlite_url, sqlite_url
@@ -48,8 +48,11 @@ def stored_rows(path: Path) -> list[tuple[str, dict[str, str], int, dict[str, ob
 
 @pytest.mark.parametrize(
     ("url", "path"),
-    [("sqlite:////var/lib/ridebuy/x.db", "/var/lib/ridebuy/x.db"), ("sqlite:///var/x.db", "var/x.db"),
-     ("SQLITE:///a%20b.db", "a b.db")],
+    [
+        ("sqlite:////var/lib/ridebuy/x.db", "/var/lib/ridebuy/x.db"),
+        ("sqlite:///var/x.db", "var/x.db"),
+        ("SQLITE:///a%20b.db", "a b.db"),
+    ],
 )
 def test_url_names_the_file(url: str, path: str) -> None:
     assert parse_sqlite_url(url) == Path(path)

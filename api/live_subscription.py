@@ -1,6 +1,6 @@
 """The live-state subscription: an ordinary, clean-session MQTT subscription that never gives up.
 
-Each API replica folds the full stream itself (DESIGN.md, scale), so the subscription is not shared and keeps no
+Each API replica folds the full stream itself (docs/design.md, scale), so the subscription is not shared and keeps no
 session. Messages missed while disconnected are not replayed; ``on_connect`` lets the app re-read the store after a
 reconnection (the ingest, with its persistent session, stored them). The loop follows aiomqtt's reconnection
 guide: connect, subscribe, iterate; on ``MqttError`` wait a jittered, growing delay and start again.
@@ -17,11 +17,11 @@ from collections.abc import Callable
 import aiomqtt
 import anyio
 
-from api.live import LiveState
-from api.metrics import ApiMetrics
-from devices.messages import ALL_SUBSCRIPTIONS
-from ridebuy.backoff import Backoff
-from ridebuy.brokers import BrokerAddress
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.metrics import ApiMetrics
+from ridebuy.devices.decoding import ALL_SUBSCRIPTIONS
+from ridebuy.shared.backoff import Backoff
+from ridebuy.shared.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)
 
