@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from ridebuy.cli import COMMANDS
 from ridebuy.ingest.settings import IngestSettings
 from ridebuy.shared.commands import Command
 from ridebuy.shared.settings import SettingsBase, SettingsError, load_settings
-from tests.support.processes import RIDEBUY
+from tests.support.processes import Processes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,29 +55,25 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings(IngestSettings, batch_size="7").batch_size == 7  # a flag wins over the environment
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([RIDEBUY, *args], capture_output=True, text=True, timeout=60)
-
-
-def test_bad_flag_stops_start_up_with_a_sentence() -> None:
-    result = run("ingest", "--mqtt-url", "ftp://nowhere")
+def test_bad_flag_stops_start_up_with_a_sentence(processes: Processes) -> None:
+    result = processes.ridebuy("ingest", "--mqtt-url", "ftp://nowhere")
     assert result.returncode == 2
     assert "RIDEBUY_MQTT_URL" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_bad_registry_stops_start_up_naming_file_entry_and_field(tmp_path: Path) -> None:
+def test_bad_registry_stops_start_up_naming_file_entry_and_field(tmp_path: Path, processes: Processes) -> None:
     registry = tmp_path / "town.yaml"
     registry.write_text("parkings: [{id: p, name: P, lat: 50, lon: 5, capacity: -1}]\n")
     for command in ("ingest", "api", "simulate"):
-        result = run(command, "--registry", str(registry))
+        result = processes.ridebuy(command, "--registry", str(registry))
         assert result.returncode == 2, (command, result.stderr)
         assert f"{registry}: parkings[0] (id 'p'), field 'capacity'" in result.stderr, command
         assert "Traceback" not in result.stderr
 
 
-def test_bad_store_url_stops_start_up() -> None:
-    result = run("ingest", "--store-url", "influxdb://127.0.0.1:notaport/x")
+def test_bad_store_url_stops_start_up(processes: Processes) -> None:
+    result = processes.ridebuy("ingest", "--store-url", "influxdb://127.0.0.1:notaport/x")
     assert result.returncode == 2
     assert "port" in result.stderr
     assert "Traceback" not in result.stderr

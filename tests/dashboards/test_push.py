@@ -61,6 +61,7 @@ def test_first_push_creates_then_a_second_one_updates_in_place(grafana: GrafanaP
     assert sorted(grafana.dashboards) == uids
     assert {d["version"] for d in grafana.dashboards.values()} == {2}
     shipped = {d["uid"]: d for d in load_dashboards()}
+    assert len(grafana.dashboards) == len(shipped) == 4
     for uid, stored in grafana.dashboards.items():
         assert {k: v for k, v in stored.items() if k not in ("version", "folderUid")} == {
             k: v for k, v in shipped[uid].items() if k != "version"

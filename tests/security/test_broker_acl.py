@@ -22,8 +22,6 @@ from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import SecuredBroker, generate
 from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.integration
-
 INGEST, API, SIMULATOR, NETWORK_SERVER = "ridebuy-ingest", "ridebuy-api", "ridebuy-simulator", "network-server"
 RACK, SLOT, COUNTER = "gp-rack-1", "gp-slot-01", "cn-count-1"
 NOT_AUTHORIZED = 0x87

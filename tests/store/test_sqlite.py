@@ -20,6 +20,7 @@ from ridebuy.store.base import StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point, rejection_point
 from ridebuy.store.sqlite import SqliteStore, parse_sqlite_url, sqlite_url
 from tests.store.contract import HOUR, MIN, T0, availability, occupancy, passage, status
+from tests.support.processes import Processes
 
 S = 1_000_000_000
 
@@ -254,8 +255,10 @@ while True:
 """
 
 
-def test_a_file_left_by_a_killed_writer_opens_again_with_every_committed_batch(db_path: Path) -> None:
-    writer = subprocess.Popen(
+def test_a_file_left_by_a_killed_writer_opens_again_with_every_committed_batch(
+    db_path: Path, processes: Processes
+) -> None:
+    writer = processes.popen(
         [sys.executable, "-c", _WRITER, str(db_path)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
     )
     assert writer.stdout is not None
