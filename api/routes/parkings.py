@@ -218,8 +218,7 @@ async def parking_trend(context: ContextDep, parking_id: ParkingId) -> ParkingTr
         days_measured=trend.days_measured,
         enough_history=trend.enough_history,
         usually_full=[
-            UsuallyFull(days=s.days, start_hour=s.start_hour, end_hour=s.end_hour)
-            for s in trend.usually_full
+            UsuallyFull(days=s.days, start_hour=s.start_hour, end_hour=s.end_hour) for s in trend.usually_full
         ],
         hours=[HourOfWeek(**dataclasses.asdict(h)) for h in trend.hours],
     )

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
+from ridebuy.api.settings import ApiSettings
 from ridebuy.api.trends import profile
 from ridebuy.devices.availability import Availability, ParkingStatus
-from ridebuy.shared.settings import Settings
 from ridebuy.store.base import AvailabilityBucket, Store
 from ridebuy.store.influx import InfluxStore
 from ridebuy.store.points import availability_point
@@ -99,7 +98,7 @@ def _check_trend_endpoint(store: Store, tmp_path: Path) -> None:
     )
     counting = CountingStore(store)
     clock = Clock(int(NOW.timestamp()) * NS)
-    settings = Settings(registry=tmp_path / "unused.yaml", town_timezone="Europe/Brussels")
+    settings = ApiSettings(registry=tmp_path / "unused.yaml", town_timezone="Europe/Brussels")
     app = create_app(settings, store=counting, registry=small_registry(), clock_ns=clock, listen=False)  # type: ignore[arg-type]
     with TestClient(app) as client:
         body = client.get("/v1/parkings/grand-place/trend").json()
@@ -122,7 +121,6 @@ def test_trend_from_the_sqlite_store(tmp_path: Path) -> None:
         store.close()
 
 
-@pytest.mark.integration
 def test_trend_from_influxdb(tmp_path: Path, influxdb: InfluxDB, database: str) -> None:
     store = InfluxStore.from_url(influxdb.store_url(database))
     try:

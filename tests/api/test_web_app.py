@@ -28,8 +28,6 @@ from tests.api.conftest import INSECURE_HOST, TILE_PNG, TOPIC, Stack, now_ms
 from tests.support.mqtt import publish_all
 from tests.support.servers import InfluxDB, Mosquitto
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
 TILES = "http://tiles.ridebuy.test/{z}/{x}/{y}.png"
 ORDER = ["free-near", "free-far", "old-figure", "full-near", "silent", "shut", "night"]
 

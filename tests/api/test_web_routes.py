@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
+from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.registry import load_registry, sample_registry_path
-from ridebuy.shared.settings import Settings, SettingsError, load_settings
+from ridebuy.shared.settings import SettingsError, load_settings
 from tests.api.fakes import Clock, FakeStore
 
 S = 1_000_000_000
@@ -21,7 +22,7 @@ NOW = 1_777_880_000 * S  # Monday 2026-05-04, 9:33 in Brussels
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(registry=tmp_path / "unused.yaml", town_name="Hannut", api_expire_interval_s=3600)
+    settings = ApiSettings(registry=tmp_path / "unused.yaml", town_name="Hannut", api_expire_interval_s=3600)
     app = create_app(
         settings, store=FakeStore(), registry=load_registry(sample_registry_path()), clock_ns=Clock(NOW), listen=False
     )
@@ -136,5 +137,5 @@ def test_the_api_documents_the_parking_attributes(client: TestClient) -> None:
 )
 def test_bad_web_settings_name_themselves(overrides: dict[str, object], named: str) -> None:
     with pytest.raises(SettingsError, match=named):
-        load_settings(**overrides)
-    assert load_settings(web_tile_url="").web_tile_url == ""  # no tiles at all is allowed
+        load_settings(ApiSettings, **overrides)
+    assert load_settings(ApiSettings, web_tile_url="").web_tile_url == ""  # no tiles at all is allowed
