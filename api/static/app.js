@@ -620,7 +620,9 @@
         markers.set(p.id, marker);
       } else {
         marker.options.free = free;
-        marker.setIcon(markerIcon(p));
+        const icon = markerIcon(p);
+        // Only a marker whose look changed is redrawn: a busy town sends many updates.
+        if (icon.options.html !== marker.options.icon.options.html) marker.setIcon(icon);
       }
       if (!cluster.hasLayer(marker)) cluster.addLayer(marker);
     }

@@ -299,6 +299,11 @@ def test_offline_banner_when_the_server_stops_and_last_figures_from_the_service_
     expect(page.locator(".pin").first).to_be_visible()  # markers without tiles
     assert page.locator(".pin").evaluate_all("pins => pins.reduce((n, p) => n + (Number(p.textContent) || 0), 0)") == 14
     assert page.evaluate("navigator.serviceWorker.ready.then(() => true)") is True
+    # Chromium's own verdict: installable (the one error left is the test's throw-away profile, not the app).
+    cdp = context.new_cdp_session(page)
+    assert cdp.send("Page.getAppManifest").get("errors") == []
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in errors] in ([], ["in-incognito"])
     page.reload()  # now under the service worker: it keeps a copy of the list
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     cached = "caches.open('ridebuy-data-v1').then((c) => c.match('/v1/parkings')).then((r) => !!r)"
