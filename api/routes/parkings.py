@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, NamedTuple
 from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -93,13 +93,31 @@ def _rendered_lists(live: LiveState) -> RenderCache:
     return cache
 
 
-def _list_version(live: LiveState, moment: Moment) -> tuple[int, int, int]:
-    """The rendered lists' key and Last-Modified: live state's, and the minute when opening hours are in play (a
-    parking opens or closes with the clock alone)."""
-    if not any(p.opening_hours for p in live.registry.parkings):
-        return live.version, live.modified_ns, live.modified_ns
+class ListVersion(NamedTuple):
+    key: tuple[int, int]
+    """What the rendered lists are cached under."""
+    last_modified_ns: int
+
+
+_WITH_HOURS: dict[int, tuple[Registry, bool]] = {}
+
+
+def _has_opening_hours(registry: Registry) -> bool:
+    """Whether any parking has opening hours (computed once per registry, not per request)."""
+    known = _WITH_HOURS.get(id(registry))
+    if known is None or known[0] is not registry:
+        _WITH_HOURS.clear()  # one registry is live at a time; an edited file replaces it
+        known = _WITH_HOURS[id(registry)] = (registry, any(p.opening_hours for p in registry.parkings))
+    return known[1]
+
+
+def _list_version(live: LiveState, moment: Moment) -> ListVersion:
+    """Live state's version and Last-Modified, and the minute when opening hours are in play: a parking opens or
+    closes with the clock alone."""
+    if not _has_opening_hours(live.registry):
+        return ListVersion((live.version, live.modified_ns), live.modified_ns)
     minute_ns = moment.now_ns - moment.now_ns % (60 * NS_PER_S)
-    return live.version, minute_ns, max(live.modified_ns, minute_ns)
+    return ListVersion((live.version, minute_ns), max(live.modified_ns, minute_ns))
 
 
 def _parking(registry: Registry, parking_id: str) -> None:
@@ -113,13 +131,13 @@ async def list_parkings(
 ) -> Response:
     """Live availability of every parking, nearest first when `near` is given."""
     live, moment = context.live, context.moment()
-    *version, modified_ns = _list_version(live, moment)
+    version = _list_version(live, moment)
     rendered = _rendered_lists(live).get(
-        tuple(version),
+        version.key,
         ("list", near, radius_m, min_free),
         lambda: ParkingList(parkings=_select(live, moment, near, radius_m, min_free)),
     )
-    return conditional_response(request, rendered, modified_ns)
+    return conditional_response(request, rendered, version.last_modified_ns)
 
 
 @router.get(
@@ -132,15 +150,15 @@ async def parkings_geojson(
 ) -> Response:
     """Live availability as a GeoJSON FeatureCollection (RFC 7946: coordinates in lon, lat order)."""
     live, moment = context.live, context.moment()
-    *version, modified_ns = _list_version(live, moment)
+    version = _list_version(live, moment)
     rendered = _rendered_lists(live).get(
-        tuple(version),
+        version.key,
         ("geojson", near, radius_m, min_free),
         lambda: ParkingFeatureCollection(
             features=[parking_feature(p) for p in _select(live, moment, near, radius_m, min_free)]
         ),
     )
-    return conditional_response(request, rendered, modified_ns, media_type="application/geo+json")
+    return conditional_response(request, rendered, version.last_modified_ns, media_type="application/geo+json")
 
 
 @router.get("/parkings/{parking_id}", response_model=ParkingOut, responses={404: _ERRORS[404]})

@@ -6,7 +6,9 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -21,10 +23,15 @@ NOW = 1_777_880_000 * S  # Monday 2026-05-04, 9:33 in Brussels
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def client(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
     settings = ApiSettings(registry=tmp_path / "unused.yaml", town_name="Hannut", api_expire_interval_s=3600)
     app = create_app(
-        settings, store=FakeStore(), registry=load_registry(sample_registry_path()), clock_ns=Clock(NOW), listen=False
+        settings, store=FakeStore(), registry=load_registry(sample_registry_path()), clock_ns=clock, listen=False
     )
     with TestClient(app) as test_client:
         yield test_client
@@ -139,3 +146,18 @@ def test_bad_web_settings_name_themselves(overrides: dict[str, object], named: s
     with pytest.raises(SettingsError, match=named):
         load_settings(ApiSettings, **overrides)
     assert load_settings(ApiSettings, web_tile_url="").web_tile_url == ""  # no tiles at all is allowed
+
+
+def test_open_now_turns_with_the_clock_in_the_cached_list(client: TestClient, clock: Clock) -> None:
+    def athenee(response: httpx.Response) -> dict[str, Any]:
+        parkings: list[dict[str, Any]] = response.json()["parkings"]
+        return next(p for p in parkings if p["id"] == "athenee")
+
+    morning = client.get("/v1/parkings")
+    assert athenee(morning)["open_now"] is True  # Monday 9:33 in Brussels, open Mo-Fr 07:00-18:30
+    clock.now_ns = NOW + 10 * 3600 * S  # 19:33: nothing else changed, yet the school's racks are closed
+    evening = client.get("/v1/parkings", headers={"If-None-Match": morning.headers["etag"]})
+    assert evening.status_code == 200
+    assert athenee(evening)["open_now"] is False
+    assert evening.headers["last-modified"] != morning.headers["last-modified"]
+    assert client.get("/v1/parkings", headers={"If-None-Match": evening.headers["etag"]}).status_code == 304
