@@ -36,7 +36,7 @@ _LIST_MARK = "<!--ridebuy-list-->"
 _STYLE_LINK = '<link rel="stylesheet" href="/static/style.css">'
 _LOADING = '<p id="loading" class="loading"'
 
-SHELL = ("index.html", "app.js", "style.css", "sw.js")
+SHELL = ("index.html", "app.js", "style.css", "sw.js", "vendor/VERSIONS")
 """Files whose content names the service worker's cache: a new release replaces the cached app shell."""
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 

@@ -451,7 +451,10 @@
     li.querySelector(".card-head").setAttribute("aria-expanded", String(open));
     const details = li.querySelector(".details");
     details.hidden = !open;
-    if (open) fillDetails(details, p);
+    // Rebuilt only when something it shows changed: a periodic refresh must not take the focus off its links.
+    const key = open ? JSON.stringify([p, state.lang, state.originKind, state.origin, state.trends.get(p.id)]) : "";
+    if (open && details.dataset.key !== key) fillDetails(details, p);
+    details.dataset.key = key;
   }
 
   function row(list, label, value) {
@@ -510,8 +513,7 @@
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       state.trends.set(id, await response.json());
       const p = state.parkings.get(id);
-      const li = cards.get(id);
-      if (p && li && state.openId === id) fillDetails(li.querySelector(".details"), p);
+      if (p && state.openId === id) renderList();
     } catch (e) {
       state.trends.delete(id); // try again next time the card opens
     }

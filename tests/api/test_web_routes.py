@@ -161,3 +161,18 @@ def test_open_now_turns_with_the_clock_in_the_cached_list(client: TestClient, cl
     assert athenee(evening)["open_now"] is False
     assert evening.headers["last-modified"] != morning.headers["last-modified"]
     assert client.get("/v1/parkings", headers={"If-None-Match": evening.headers["etag"]}).status_code == 304
+
+
+def test_the_vendored_libraries_are_the_pinned_versions_with_their_licences() -> None:
+    vendor = Path(__file__).resolve().parents[2] / "api" / "static" / "vendor"
+    pinned = {
+        line.split()[0]: line.split()[1]
+        for line in (vendor / "VERSIONS").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    assert pinned == {"leaflet": "1.9.4", "leaflet.markercluster": "1.5.3"}
+    script = (Path(__file__).resolve().parents[2] / "scripts" / "vendor-web.sh").read_text()
+    assert all(f"{name} {version} sha512-" in script for name, version in pinned.items())
+    assert 't.version="1.9.4"' in (vendor / "leaflet" / "leaflet.js").read_text()
+    assert "BSD 2-Clause" in (vendor / "leaflet" / "LICENSE").read_text()
+    assert "Permission is hereby granted" in (vendor / "leaflet.markercluster" / "MIT-LICENCE.txt").read_text()
