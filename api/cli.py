@@ -32,8 +32,6 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.app import create_app
 
-    if settings.log_level != "DEBUG":
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per store query is noise
     try:
         app = create_app(settings)
     except (RegistryError, ValueError) as exc:  # a bad registry or store URL: say so, no traceback

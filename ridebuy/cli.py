@@ -147,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    if settings.log_level != "DEBUG":
+        # httpx logs every request at INFO: a line per store write or query, which no person needs to read.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     handler: Handler = args.handler
     try:
         return handler(args, settings)

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     mqtt_url: str = Field(DEFAULT_MQTT_URL, description="MQTT broker: mqtt://[user:pass@]host:port, mqtts:// for TLS")
     store_url: str = Field(
         DEFAULT_STORE_URL,
-        description="influxdb://[user:pass@]host:port/db[?rp=], influxdbs:// for https, or sqlite:///path.db",
+        description="influxdb://[user:pass@]host:port/db[?rp=], influxdbs:// for https, or sqlite:///relative/path.db "
+        "(from the working directory), sqlite:////absolute/path.db (four slashes); the directory must exist",
     )
     store_token: SecretStr | None = Field(None, description="InfluxDB token (2.x/3.x), sent as Authorization")
     registry: Path = Field(default_factory=sample_registry_path, description="path to the registry YAML")

@@ -114,6 +114,7 @@ class DemoSystem:
         store_url = self.options.store_url
         if store_url is None:
             assert self.db_path is not None
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)  # the demo's own data directory
             if self.options.reset:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
@@ -285,4 +286,3 @@ class SimulatorRunner:
             self._thread.join()
             self.publisher.flush(5.0)  # what was sent reaches the broker, so the ingest can store it
         self.publisher.close()
-
