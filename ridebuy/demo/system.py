@@ -20,6 +20,7 @@ from pathlib import Path
 import uvicorn
 
 from api.app import create_app
+from api.routes.stream import streams_ending
 from devices.registry import Registry, load_registry
 from ingest.service import IngestService
 from ridebuy.embedded_broker import EmbeddedBroker
@@ -242,11 +243,12 @@ class ApiRunner:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        if self.thread is not None:
-            self.thread.join(STOP_TIMEOUT_S)
-            if self.thread.is_alive():
-                log.warning("the API did not stop within %g s; leaving it", STOP_TIMEOUT_S)
+        with streams_ending():  # open /v1/stream connections (a browser showing the page) end at once
+            self.server.should_exit = True
+            if self.thread is not None:
+                self.thread.join(STOP_TIMEOUT_S)
+                if self.thread.is_alive():
+                    log.warning("the API did not stop within %g s; leaving it", STOP_TIMEOUT_S)
         self._sock.close()
 
 
