@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 SETTINGS = (
     "api_host", "api_port", "api_cors_origins", "api_expire_interval_s", "town_lat", "town_lon",
     "max_payload_bytes", "max_future_s", "api_max_body_bytes", "api_rate_limit", "api_trusted_proxies",
-    "battery_low_pct", "battery_low_v",
+    "battery_low_pct", "battery_low_v", "api_header_timeout_s", "api_max_connections", "api_max_connections_per_client",
 )
 """Settings of ``ridebuy api`` besides the common ones (each also a flag). RIDEBUY_API_TOKEN is deliberately not a
 flag: a command line is visible to every user of the machine (ps); the token comes from the environment only."""
@@ -31,6 +31,7 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.connection_guard import ConnectionLimits, connection_cap, guarded_protocol
 
     try:
         app = create_app(settings)
@@ -43,15 +44,23 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
         "serving on http://%s:%d (live state from %s)",
         settings.api_host, settings.api_port, parse_broker_url(settings.mqtt_url).display,
     )
+    trusted_proxies = [a.strip() for a in settings.api_trusted_proxies.split(",") if a.strip()]
+    limits = ConnectionLimits(
+        header_timeout_s=settings.api_header_timeout_s,
+        max_connections=connection_cap(settings.api_max_connections),
+        max_per_client=settings.api_max_connections_per_client,
+        exempt=tuple(trusted_proxies),
+    )
     config = uvicorn.Config(
         app,
+        http=guarded_protocol(limits),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
         log_level=settings.log_level.lower(),
         access_log=bool(args.access_log),
         proxy_headers=True,
-        forwarded_allow_ips=[a.strip() for a in settings.api_trusted_proxies.split(",") if a.strip()],
+        forwarded_allow_ips=trusted_proxies,
         timeout_graceful_shutdown=3,
     )
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again so that the default action

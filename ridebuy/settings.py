@@ -90,6 +90,17 @@ class Settings(BaseSettings):
         description="comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
         "(for rate limits and logs); * trusts any",
     )
+    api_header_timeout_s: Annotated[float, Field(gt=0, le=300)] = Field(
+        10.0,
+        description="a connection must send a request's headers within this time (after connecting or after the "
+        "previous response), else the API closes it",
+    )
+    api_max_connections: Annotated[int, Field(ge=1)] = Field(
+        2048, description="connections the API keeps open at once (fewer if the open-file limit is lower)"
+    )
+    api_max_connections_per_client: Annotated[int, Field(ge=1)] = Field(
+        100, description="connections one client address may keep open (trusted proxies are exempt)"
+    )
     battery_low_pct: Annotated[float, Field(ge=0, le=100)] = Field(
         20.0, description="a device reporting battery_pct below this is battery-low"
     )
