@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import ssl
 from types import FrameType
 
 from devices.registry import RegistryError
@@ -17,6 +18,7 @@ SETTINGS = (
     "api_host", "api_port", "api_cors_origins", "api_expire_interval_s", "town_lat", "town_lon",
     "max_payload_bytes", "max_future_s", "api_max_body_bytes", "api_rate_limit", "api_trusted_proxies",
     "battery_low_pct", "battery_low_v", "api_header_timeout_s", "api_max_connections", "api_max_connections_per_client",
+    "api_ssl_certfile", "api_ssl_keyfile",
 )
 """Settings of ``ridebuy api`` besides the common ones (each also a flag). RIDEBUY_API_TOKEN is deliberately not a
 flag: a command line is visible to every user of the machine (ps); the token comes from the environment only."""
@@ -40,8 +42,13 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if settings.api_token is None or not settings.api_token.get_secret_value():
         log.warning("admin endpoints are off: RIDEBUY_API_TOKEN is not set")
+    tls_problem = _tls_problem(settings)
+    if tls_problem:
+        log.error("%s", tls_problem)
+        return 2
     log.info(
-        "serving on http://%s:%d (live state from %s)",
+        "serving on %s://%s:%d (live state from %s)",
+        "https" if settings.api_ssl_certfile else "http",
         settings.api_host, settings.api_port, parse_broker_url(settings.mqtt_url).display,
     )
     trusted_proxies = [a.strip() for a in settings.api_trusted_proxies.split(",") if a.strip()]
@@ -62,6 +69,8 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=True,
         forwarded_allow_ips=trusted_proxies,
         timeout_graceful_shutdown=3,
+        ssl_certfile=settings.api_ssl_certfile,
+        ssl_keyfile=settings.api_ssl_keyfile,
     )
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again so that the default action
     # kills the process. Like ``ridebuy ingest``, exit 0 after a clean shutdown instead: take that second one.
@@ -72,6 +81,22 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 0
+
+
+def _tls_problem(settings: Settings) -> str | None:
+    """A sentence when the API's certificate and key cannot serve HTTPS (uvicorn would die with a traceback)."""
+    if settings.api_ssl_certfile is None or settings.api_ssl_keyfile is None:
+        return None
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            settings.api_ssl_certfile, settings.api_ssl_keyfile
+        )
+    except (OSError, ssl.SSLError) as exc:
+        return (
+            f"RIDEBUY_API_SSL_CERTFILE/RIDEBUY_API_SSL_KEYFILE ({settings.api_ssl_certfile}, "
+            f"{settings.api_ssl_keyfile}): not a usable certificate and key ({exc})"
+        )
+    return None
 
 
 def _after_shutdown(signum: int, frame: FrameType | None) -> None:

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     api_max_connections_per_client: Annotated[int, Field(ge=1)] = Field(
         100, description="connections one client address may keep open (trusted proxies are exempt)"
     )
+    api_ssl_certfile: Path | None = Field(
+        None, description="certificate chain (PEM) to serve the API over HTTPS itself (without a reverse proxy)"
+    )
+    api_ssl_keyfile: Path | None = Field(None, description="private key (PEM) of that certificate")
     battery_low_pct: Annotated[float, Field(ge=0, le=100)] = Field(
         20.0, description="a device reporting battery_pct below this is battery-low"
     )
@@ -127,6 +131,12 @@ class Settings(BaseSettings):
                 "part of the stream, so availability must come from one `ridebuy ingest --ingest-role availability` "
                 "with a subscription of its own"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _tls_files_go_together(self) -> Self:
+        if (self.api_ssl_certfile is None) != (self.api_ssl_keyfile is None):
+            raise ValueError("RIDEBUY_API_SSL_CERTFILE and RIDEBUY_API_SSL_KEYFILE go together: give both or neither")
         return self
 
     @field_validator("mqtt_url")
