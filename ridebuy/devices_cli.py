@@ -92,7 +92,8 @@ def _add_mosquitto_acl(actions: argparse._SubParsersAction[argparse.ArgumentPars
     broker.add_argument(
         "--broker-group",
         metavar="GROUP",
-        help="group given passwd and acl (mode 0640) so that the broker, which drops to its own user, can read them "
+        help="group (name or id) given passwd and acl (mode 0640) so that the broker, which drops to its own user, "
+        "can read them "
         f"(default: '{DEFAULT_BROKER_GROUP}' when run as root and that group exists, else the caller's group)",
     )
     broker.add_argument(
@@ -288,6 +289,8 @@ def _broker_group_id(name: str | None) -> int | None:
                 DEFAULT_BROKER_GROUP,
             )
             return None
+    if name.isdigit():  # a group id, e.g. 1883 of the eclipse-mosquitto image, unknown to the generator's host
+        return int(name)
     try:
         return grp.getgrnam(name).gr_gid
     except KeyError:

@@ -127,6 +127,8 @@ def test_reload_and_group_errors_are_sentences(
     out = tmp_path / "out"
     assert generate(registry_file, out, "--broker-group", "no-such-group-here") == 2
     assert "no group 'no-such-group-here'" in capsys.readouterr().err
+    assert generate(registry_file, out, "--broker-group", str(os.getgid())) == 0  # an id, as compose gives 1883
+    assert (out / "passwd").stat().st_gid == os.getgid()
     assert generate(registry_file, out, "--reload-pid", str(tmp_path / "missing.pid")) == 2
     assert "cannot read the pid file" in capsys.readouterr().err
     assert generate(registry_file, out, "--reload-pid", "4194303") == 2  # above Linux's pid_max
