@@ -7,13 +7,16 @@ import grp
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from devices.topics import SUBSCRIPTION, MessageKind, device_topic
+from ridebuy.brokers import parse_broker_url
 from ridebuy.cli import main
 from ridebuy.devices_cli import BROKER_FILE_MODE, DEFAULT_BROKER_GROUP
 from ridebuy.mosquitto_acl import LISTENER_OPTIONS, parse_credentials
@@ -24,6 +27,7 @@ from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
 
 NEW_DEVICE = "gp-rack-2"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class BrokerAsItsUser(Mosquitto):
@@ -133,3 +137,21 @@ def test_reload_and_group_errors_are_sentences(
     assert "cannot read the pid file" in capsys.readouterr().err
     assert generate(registry_file, out, "--reload-pid", "4194303") == 2  # above Linux's pid_max
     assert "no process 4194303" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_the_compose_healthcheck_passes_without_taking_a_service_session(secured: SecuredBroker) -> None:
+    """The broker's compose healthcheck once connected as ridebuy-api: with client ids bound to usernames it
+    would have taken the running API's session over every 30 s."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["mosquitto"]["healthcheck"]["test"][1].replace("$$", "$")
+    port = str(parse_broker_url(secured.url).port)
+    api = secured.probe("ridebuy-api", V5)
+    assert api.connect().value == 0
+    healthy = subprocess.run(["sh", "-c", command.replace("-p 1883", f"-p {port}")], timeout=30, check=False)
+    assert healthy.returncode == 0
+    assert api.client.is_connected() and api.disconnects == 0
+    api.close()
+    secured.broker.kill()
+    down = subprocess.run(["sh", "-c", command.replace("-p 1883", f"-p {port}")], timeout=30, check=False)
+    assert down.returncode != 0
