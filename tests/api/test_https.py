@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import httpx
@@ -44,7 +45,7 @@ def test_the_api_serves_https_with_a_certificate_and_key(
         {"RIDEBUY_API_SSL_CERTFILE": str(cert), "RIDEBUY_API_SSL_KEYFILE": str(key)},
     )
     try:
-        with httpx.Client(verify=str(cert), timeout=5) as client:
+        with httpx.Client(verify=ssl.create_default_context(cafile=cert), timeout=5) as client:
 
             def healthy() -> bool:
                 try:

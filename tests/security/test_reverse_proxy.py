@@ -110,6 +110,15 @@ def front(tmp_path: Path, mosquitto: Mosquitto, registry_file: Path) -> Iterator
         wait_for_port(https_port)
         root_ca = home / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
         wait_until(root_ca.exists, timeout_s=30, what="Caddy's local certificate authority")
+
+        def ready() -> bool:  # the site's certificate is issued and the API behind answers
+            try:
+                with httpx.Client(verify=ssl.create_default_context(cafile=root_ca), timeout=10) as client:
+                    return client.get(f"https://localhost:{https_port}/readyz").status_code == 200
+            except (httpx.TransportError, ssl.SSLError):
+                return False
+
+        wait_until(ready, timeout_s=30, what="the API behind Caddy over HTTPS")
         yield Front(https_port, http_port, root_ca, api)
     finally:
         caddy.kill()
@@ -119,15 +128,7 @@ def front(tmp_path: Path, mosquitto: Mosquitto, registry_file: Path) -> Iterator
 
 def test_caddy_serves_the_api_over_https_with_its_event_stream(front: Front) -> None:
     base = f"https://localhost:{front.https_port}"
-    with httpx.Client(verify=str(front.root_ca), timeout=10) as client:
-
-        def ready() -> bool:
-            try:
-                return client.get(f"{base}/readyz").status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_until(ready, timeout_s=30, what="the API behind Caddy")
+    with httpx.Client(verify=ssl.create_default_context(cafile=front.root_ca), timeout=10) as client:
         assert client.get(f"{base}/v1/parkings").json()["parkings"]
         with client.stream("GET", f"{base}/v1/stream") as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
