@@ -8,9 +8,9 @@ import signal
 import ssl
 from types import FrameType
 
-from devices.registry import RegistryError
-from ridebuy.brokers import parse_broker_url
-from ridebuy.settings import Settings
+from ridebuy.devices.registry import RegistryError
+from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,8 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here: building the command line must stay quick for every other sub-command.
     import uvicorn
 
-    from api.app import create_app
-    from api.connection_guard import ConnectionLimits, connection_cap, guarded_protocol
+    from ridebuy.api.app import create_app
+    from ridebuy.api.connection_guard import ConnectionLimits, connection_cap, guarded_protocol
 
     try:
         app = create_app(settings)

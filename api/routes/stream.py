@@ -10,10 +10,10 @@ from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from sse_starlette.sse import AppStatus
 
-from api.deps import LiveDep
-from api.live import LiveState, Subscriber
-from api.schemas import ParkingList
-from api.views import parking_out
+from ridebuy.api.deps import LiveDep
+from ridebuy.api.live_state import LiveState, Subscriber
+from ridebuy.api.schemas import ParkingList
+from ridebuy.api.views import parking_out
 
 router = APIRouter(prefix="/v1", tags=["stream"])
 

@@ -64,7 +64,7 @@ def api(tmp_path: Path, mosquitto: Mosquitto, registry_file: Path) -> Iterator[t
             "--api-port",
             str(port),
         ],
-        tmp_path / "api.log",
+        tmp_path / "ridebuy.api.log",
         env={
             # Settings the old code did not know (it ignores them): the test then shows the old behaviour.
             "RIDEBUY_API_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
@@ -135,7 +135,7 @@ def test_slow_clients_neither_stay_nor_starve_others(api: tuple[LimitedApi, int]
 
 
 def test_trusted_proxies_are_exempt_from_the_per_client_cap() -> None:
-    from api.connection_guard import ConnectionLimits
+    from ridebuy.api.connection_guard import ConnectionLimits
 
     limits = ConnectionLimits(10.0, 100, 10, exempt=("127.0.0.1", "172.16.0.0/12", "not-an-address"))
     assert limits.is_exempt("127.0.0.1") and limits.is_exempt("172.18.0.5")

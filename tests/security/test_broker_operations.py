@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devices.topics import SUBSCRIPTION, MessageKind, device_topic
-from ridebuy.brokers import parse_broker_url
+from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
+from ridebuy.shared.brokers import parse_broker_url
 from ridebuy.cli import main
-from ridebuy.devices_cli import BROKER_FILE_MODE, DEFAULT_BROKER_GROUP
-from ridebuy.mosquitto_acl import LISTENER_OPTIONS, parse_credentials
+from ridebuy.devices.cli import BROKER_FILE_MODE, DEFAULT_BROKER_GROUP
+from ridebuy.devices.mosquitto_acl import LISTENER_OPTIONS, parse_credentials
 from tests.conftest import _need
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import SecuredBroker, generate

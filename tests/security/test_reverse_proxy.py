@@ -79,7 +79,7 @@ def front(tmp_path: Path, mosquitto: Mosquitto, registry_file: Path) -> Iterator
             "--api-port",
             str(api_port),
         ],
-        tmp_path / "api.log",
+        tmp_path / "ridebuy.api.log",
     ).start()
     text = CADDYFILE.read_text()
     test_options = (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.rejections import Rejected, RejectReason
+from ridebuy.devices.rejections import Rejected, RejectReason
 from ridebuy.store.base import StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point, rejection_point
 from ridebuy.store.sqlite import SqliteStore, parse_sqlite_url, sqlite_url
@@ -296,7 +296,7 @@ def test_a_url_whose_directory_does_not_exist_is_refused_with_a_sentence(
 
 
 def test_the_help_states_the_slash_rule() -> None:
-    from ridebuy.settings import Settings
+    from ridebuy.shared.settings import Settings
 
     description = Settings.model_fields["store_url"].description or ""
     assert "sqlite:///relative/path.db" in description and "sqlite:////absolute/path.db" in description
