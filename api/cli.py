@@ -8,27 +8,19 @@ import signal
 import ssl
 from types import FrameType
 
+from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.registry import RegistryError
 from ridebuy.shared.brokers import parse_broker_url
-from ridebuy.shared.settings import Settings
+from ridebuy.shared.commands import Command
 
 log = logging.getLogger(__name__)
-
-SETTINGS = (
-    "api_host", "api_port", "api_cors_origins", "api_expire_interval_s", "town_lat", "town_lon",
-    "max_payload_bytes", "max_future_s", "api_max_body_bytes", "api_rate_limit", "api_trusted_proxies",
-    "battery_low_pct", "battery_low_v", "api_header_timeout_s", "api_max_connections", "api_max_connections_per_client",
-    "api_ssl_certfile", "api_ssl_keyfile",
-)
-"""Settings of ``ridebuy api`` besides the common ones (each also a flag). RIDEBUY_API_TOKEN is deliberately not a
-flag: a command line is visible to every user of the machine (ps); the token comes from the environment only."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
 
 
-def run_api(args: argparse.Namespace, settings: Settings) -> int:
+def run_api(args: argparse.Namespace, settings: ApiSettings) -> int:
     # Imported here: building the command line must stay quick for every other sub-command.
     import uvicorn
 
@@ -49,7 +41,9 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     log.info(
         "serving on %s://%s:%d (live state from %s)",
         "https" if settings.api_ssl_certfile else "http",
-        settings.api_host, settings.api_port, parse_broker_url(settings.mqtt_url).display,
+        settings.api_host,
+        settings.api_port,
+        parse_broker_url(settings.mqtt_url).display,
     )
     trusted_proxies = [a.strip() for a in settings.api_trusted_proxies.split(",") if a.strip()]
     limits = ConnectionLimits(
@@ -83,7 +77,7 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _tls_problem(settings: Settings) -> str | None:
+def _tls_problem(settings: ApiSettings) -> str | None:
     """A sentence when the API's certificate and key cannot serve HTTPS (uvicorn would die with a traceback)."""
     if settings.api_ssl_certfile is None or settings.api_ssl_keyfile is None:
         return None
@@ -101,3 +95,12 @@ def _tls_problem(settings: Settings) -> str | None:
 
 def _after_shutdown(signum: int, frame: FrameType | None) -> None:
     log.debug("signal %d after a clean shutdown", signum)
+
+
+COMMAND = Command(
+    name="api",
+    help="serve the live availability API and the cyclist web page",
+    settings=ApiSettings,
+    run=run_api,
+    add_arguments=add_arguments,
+)

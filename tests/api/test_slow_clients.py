@@ -64,7 +64,7 @@ def api(tmp_path: Path, mosquitto: Mosquitto, registry_file: Path) -> Iterator[t
             "--api-port",
             str(port),
         ],
-        tmp_path / "ridebuy.api.log",
+        tmp_path / "api.log",
         env={
             # Settings the old code did not know (it ignores them): the test then shows the old behaviour.
             "RIDEBUY_API_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),

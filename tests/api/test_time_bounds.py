@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
-from ridebuy.shared.settings import Settings
+from ridebuy.api.settings import ApiSettings
 from ridebuy.store.base import Store
 from tests.devices.helpers import small_registry
 from tests.store.conftest import BACKENDS
@@ -33,7 +33,7 @@ OUT_OF_RANGE = [
 def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClient]:
     store: Store = BACKENDS[request.param](request)
     store.ensure_ready()
-    settings = Settings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600)
+    settings = ApiSettings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600)
     app = create_app(settings, store=store, registry=small_registry(), listen=False)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client

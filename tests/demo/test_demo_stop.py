@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tests.demo.test_demo_process import LIVE, start_demo
 from tests.support.ports import free_port
+from tests.support.processes import Processes
 
 STOP_WITHIN_S = 2.5
 """Measured about 1.4 s without a stream and 1.9 s with one (2 cores shared); the old code needed 3 s."""
@@ -32,8 +33,10 @@ def open_event_stream(api: str) -> socket.socket:
     return connection
 
 
-def test_ctrl_c_with_a_browser_connected_ends_the_stream_and_exits_cleanly(tmp_path: Path) -> None:
-    demo, api = start_demo(tmp_path, "--mqtt-port", str(free_port()))
+def test_ctrl_c_with_a_browser_connected_ends_the_stream_and_exits_cleanly(
+    processes: Processes, tmp_path: Path
+) -> None:
+    demo, api = start_demo(processes, tmp_path, "--mqtt-port", str(free_port()))
     try:
         demo.wait_for_log(LIVE, timeout_s=30)
         stream = open_event_stream(api)

@@ -7,7 +7,6 @@ import grp
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,14 +14,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
-from ridebuy.shared.brokers import parse_broker_url
 from ridebuy.cli import main
 from ridebuy.devices.cli import BROKER_FILE_MODE, DEFAULT_BROKER_GROUP
 from ridebuy.devices.mosquitto_acl import LISTENER_OPTIONS, parse_credentials
+from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
+from ridebuy.shared.brokers import parse_broker_url
 from tests.conftest import _need
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import SecuredBroker, generate
+from tests.support.processes import Processes
 from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
 
@@ -49,11 +49,12 @@ def shared_dir() -> Iterator[Path]:
     shutil.rmtree(path)
 
 
-@pytest.mark.integration
-def test_a_broker_running_as_its_own_user_reads_the_generated_files(shared_dir: Path, registry_file: Path) -> None:
+def test_a_broker_running_as_its_own_user_reads_the_generated_files(
+    shared_dir: Path, registry_file: Path, processes: Processes
+) -> None:
     """Run as root (as `sudo ridebuy devices mosquitto-acl` would be), the files were readable by root only and a
     host's Mosquitto, which reads them after dropping to the 'mosquitto' user, refused to start."""
-    _need("mosquitto")
+    _need("mosquitto")  # `processes` marks this an integration test: it starts its own broker
     if os.geteuid() != 0:
         pytest.skip("needs root: the broker must drop to another user than the one who wrote the files")
     group = grp.getgrnam(DEFAULT_BROKER_GROUP)
@@ -94,7 +95,6 @@ def test_a_broker_running_as_its_own_user_reads_the_generated_files(shared_dir: 
         broker.kill()
 
 
-@pytest.mark.integration
 def test_a_device_added_to_the_registry_publishes_after_a_reload(
     secured: SecuredBroker, registry_file: Path, tmp_path: Path
 ) -> None:
@@ -139,8 +139,9 @@ def test_reload_and_group_errors_are_sentences(
     assert "no process 4194303" in capsys.readouterr().err
 
 
-@pytest.mark.integration
-def test_the_compose_healthcheck_passes_without_taking_a_service_session(secured: SecuredBroker) -> None:
+def test_the_compose_healthcheck_passes_without_taking_a_service_session(
+    secured: SecuredBroker, processes: Processes
+) -> None:
     """The broker's compose healthcheck once connected as ridebuy-api: with client ids bound to usernames it
     would have taken the running API's session over every 30 s."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -148,10 +149,10 @@ def test_the_compose_healthcheck_passes_without_taking_a_service_session(secured
     port = str(parse_broker_url(secured.url).port)
     api = secured.probe("ridebuy-api", V5)
     assert api.connect().value == 0
-    healthy = subprocess.run(["sh", "-c", command.replace("-p 1883", f"-p {port}")], timeout=30, check=False)
+    healthy = processes.run(["sh", "-c", command.replace("-p 1883", f"-p {port}")], timeout_s=30, check=False)
     assert healthy.returncode == 0
     assert api.client.is_connected() and api.disconnects == 0
     api.close()
     secured.broker.kill()
-    down = subprocess.run(["sh", "-c", command.replace("-p 1883", f"-p {port}")], timeout=30, check=False)
+    down = processes.run(["sh", "-c", command.replace("-p 1883", f"-p {port}")], timeout_s=30, check=False)
     assert down.returncode != 0

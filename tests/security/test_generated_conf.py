@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 from ridebuy.devices.mosquitto_acl import parse_credentials
+from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import generate
 from tests.support.certificates import self_signed_certificate
 from tests.support.ports import free_port, wait_for_port
+from tests.support.processes import Processes
 from tests.support.servers import Mosquitto
-
-pytestmark = pytest.mark.integration
 
 NOT_AUTHORIZED = 0x87
 
@@ -47,9 +46,9 @@ class GeneratedConfMosquitto(Mosquitto):
 
 
 @pytest.fixture
-def certificate(tmp_path: Path) -> tuple[Path, Path]:
+def certificate(tmp_path: Path, processes: Processes) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, playing the deployment's certfile and keyfile."""
-    return self_signed_certificate(tmp_path)
+    return self_signed_certificate(tmp_path, processes)
 
 
 @pytest.fixture

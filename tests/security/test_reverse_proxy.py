@@ -12,7 +12,6 @@ import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 
 from tests.conftest import _need
 from tests.support.ports import free_port, wait_for_port
-from tests.support.processes import RidebuyProcess
+from tests.support.processes import Processes, RidebuyProcess
 from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
 
@@ -36,22 +35,22 @@ ENV = {**TOWN, "RIDEBUY_DOMAIN": "localhost", "GRAFANA_DOMAIN": "grafana.localho
 HEADER_TIMEOUT_S = 10
 
 
-def _caddy(*args: str) -> subprocess.CompletedProcess[str]:
+def _caddy(processes: Processes, *args: str) -> subprocess.CompletedProcess[str]:
     """Caddy run as a town would: its domains, ACME certificates."""
     _need("caddy")
     caddy = shutil.which("caddy") or "/usr/bin/caddy"
-    return subprocess.run([caddy, *args], capture_output=True, text=True, timeout=60, env={**os.environ, **TOWN})
+    return processes.run([caddy, *args], env={**os.environ, **TOWN})
 
 
-def test_the_caddyfile_is_valid_and_sets_header_timeouts() -> None:
-    adapted = _caddy("adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile")
+def test_the_caddyfile_is_valid_and_sets_header_timeouts(processes: Processes) -> None:
+    adapted = _caddy(processes, "adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile")
     assert adapted.returncode == 0, adapted.stderr
     assert '"read_header_timeout":10000000000' in adapted.stdout
     assert '"write_timeout"' not in adapted.stdout, "a write timeout would cut /v1/stream"
     assert '"dial":"api:8000"' in adapted.stdout and '"dial":"grafana:3000"' in adapted.stdout
     assert '"email":"it@example.org","module":"acme"' in adapted.stdout
     assert '"host":["velo.example.org"]' in adapted.stdout
-    validated = _caddy("validate", "--config", str(CADDYFILE), "--adapter", "caddyfile")
+    validated = _caddy(processes, "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile")
     assert validated.returncode == 0, validated.stderr
 
 
@@ -64,23 +63,12 @@ class Front:
 
 
 @pytest.fixture
-def front(tmp_path: Path, mosquitto: Mosquitto, registry_file: Path) -> Iterator[Front]:
+def front(processes: Processes, tmp_path: Path, mosquitto: Mosquitto, registry_file: Path) -> Front:
     _need("caddy")
     api_port, http_port, https_port = free_port(), free_port(), free_port()
-    api = RidebuyProcess(
-        [
-            "api",
-            "--mqtt-url",
-            mosquitto.url,
-            "--store-url",
-            f"sqlite:///{tmp_path}/api.db",
-            "--registry",
-            str(registry_file),
-            "--api-port",
-            str(api_port),
-        ],
-        tmp_path / "ridebuy.api.log",
-    ).start()
+    store = f"sqlite:///{tmp_path}/api.db"
+    args = ["--mqtt-url", mosquitto.url, "--store-url", store, "--registry", str(registry_file)]
+    api = processes.start_ridebuy(["api", *args, "--api-port", str(api_port)])
     text = CADDYFILE.read_text()
     test_options = (
         f"{{\n\tlocal_certs\n\tskip_install_trust\n\tadmin off\n\thttp_port {http_port}\n\thttps_port {https_port}\n"
@@ -98,32 +86,26 @@ def front(tmp_path: Path, mosquitto: Mosquitto, registry_file: Path) -> Iterator
         "XDG_DATA_HOME": str(home / "data"),
         "XDG_CONFIG_HOME": str(home / "config"),
     }
-    log = (tmp_path / "caddy.log").open("ab")
-    caddy = subprocess.Popen(
-        [shutil.which("caddy") or "/usr/bin/caddy", "run", "--config", str(config), "--adapter", "caddyfile"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    log.close()
-    try:
-        wait_for_port(https_port)
-        root_ca = home / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
-        wait_until(root_ca.exists, timeout_s=30, what="Caddy's local certificate authority")
+    with (tmp_path / "caddy.log").open("ab") as log:
+        processes.popen(
+            [shutil.which("caddy") or "/usr/bin/caddy", "run", "--config", str(config), "--adapter", "caddyfile"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    wait_for_port(https_port)
+    root_ca = home / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+    wait_until(root_ca.exists, timeout_s=30, what="Caddy's local certificate authority")
 
-        def ready() -> bool:  # the site's certificate is issued and the API behind answers
-            try:
-                with httpx.Client(verify=ssl.create_default_context(cafile=root_ca), timeout=10) as client:
-                    return client.get(f"https://localhost:{https_port}/readyz").status_code == 200
-            except (httpx.TransportError, ssl.SSLError):
-                return False
+    def ready() -> bool:  # the site's certificate is issued and the API behind answers
+        try:
+            with httpx.Client(verify=ssl.create_default_context(cafile=root_ca), timeout=10) as client:
+                return client.get(f"https://localhost:{https_port}/readyz").status_code == 200
+        except (httpx.TransportError, ssl.SSLError):
+            return False
 
-        wait_until(ready, timeout_s=30, what="the API behind Caddy over HTTPS")
-        yield Front(https_port, http_port, root_ca, api)
-    finally:
-        caddy.kill()
-        caddy.wait()
-        api.kill()
+    wait_until(ready, timeout_s=30, what="the API behind Caddy over HTTPS")
+    return Front(https_port, http_port, root_ca, api)
 
 
 def test_caddy_serves_the_api_over_https_with_its_event_stream(front: Front) -> None:
