@@ -144,7 +144,9 @@ class LiveState:
         for snapshot in snapshots:
             if snapshot.device_id not in self.registry.device_by_id:
                 continue
-            self._fold.restore(snapshot.device_id, snapshot.occupied, snapshot.occupied_ns, snapshot.last_seen_ns)
+            self._fold.restore(
+                snapshot.device_id, snapshot.occupied, snapshot.occupied_ns, snapshot.last_seen_ns, now_ns
+            )
             self._merge_health(
                 DeviceHealth(
                     snapshot.device_id,
@@ -234,6 +236,7 @@ class LiveState:
     def _note_health(self, reading: Reading) -> None:
         update = DeviceHealth(reading.device_id, last_seen_ns=reading.ts_ns)
         if isinstance(reading, StatusReading):
+
             def number(name: str) -> float | None:
                 value = reading.values.get(name)
                 return float(value) if isinstance(value, int | float) else None
