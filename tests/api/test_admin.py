@@ -8,6 +8,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.app import REGISTRY_POLL_S, create_app
 from devices.codecs import CODECS, Values
 from devices.envelopes import chirpstack, ttn
 from devices.envelopes.uplink import Reception
@@ -24,11 +25,13 @@ from devices.messages import decode_message
 from devices.registry import load_registry
 from devices.rejections import Rejected
 from devices.topics import device_topic
+from ridebuy.registry_watch import SETTLE_S
 from ridebuy.settings import Settings
 from ridebuy.store.points import rejection_point
 from ridebuy.store.sqlite import SqliteStore
 from tests.api.fakes import Clock, InProcessApi
 from tests.devices.helpers import SMALL
+from tests.support.registry_files import begin_rewrite_in_place, finish_rewrite_in_place, split_before
 from tests.support.waiting import wait_until
 
 S = 1_000_000_000
@@ -329,3 +332,20 @@ def test_an_edit_made_elsewhere_is_taken_without_a_restart(admin: Admin) -> None
         timeout_s=10,
         what="the API to reload the edited registry",
     )
+
+
+def test_a_registry_rewritten_in_place_is_not_taken_half_written(admin: Admin) -> None:
+    first, rest = split_before(admin.registry_file.read_text(), "gare-rack")
+    descriptor = begin_rewrite_in_place(admin.registry_file, first)  # truncated, half written, then a pause
+    time.sleep(REGISTRY_POLL_S * 2 + SETTLE_S)
+    assert "gare-rack" in admin.live.registry.device_by_id
+    admin.live.handle_message(device_topic("gare-rack", "occupancy"), b'{"occupied": 1}', admin.clock())
+    gare = admin.client.get("/v1/parkings/gare").json()
+    assert (gare["status"], gare["free"], gare["unknown"]) == ("ok", 3, 0)
+    finish_rewrite_in_place(descriptor, rest + "- {id: gare-slot-9, kind: slot, parking: gare}\n")
+    wait_until(
+        lambda: "gare-slot-9" in admin.live.registry.device_by_id,
+        timeout_s=10,
+        what="the API to take the finished registry",
+    )
+    assert "gare-rack" in admin.live.registry.device_by_id
