@@ -20,6 +20,9 @@ from tests.support.registry_files import (
 )
 
 
+ALL_DEVICES: list[dict[str, object]] = yaml.safe_load(registry_text(SMALL))["devices"]
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -28,7 +31,7 @@ class Clock:
         return self.now
 
 
-def watch(tmp_path: Path, data: dict[str, object] = SMALL) -> tuple[Path, RegistryWatcher, Clock]:
+def watch(tmp_path: Path) -> tuple[Path, RegistryWatcher, Clock]:
     path = tmp_path / "registry.yaml"
     path.write_text(registry_text(SMALL))
     clock = Clock()
@@ -47,7 +50,7 @@ def devices(registry: Registry | None) -> set[str]:
 
 def test_an_edit_is_read_only_once_the_file_has_settled(tmp_path: Path) -> None:
     path, watcher, clock = watch(tmp_path)
-    data = {**SMALL, "devices": [*SMALL["devices"], {"id": "gare-rack-2", "kind": "rack", "parking": "gare"}]}
+    data = {**SMALL, "devices": [*ALL_DEVICES, {"id": "gare-rack-2", "kind": "rack", "parking": "gare"}]}
     path.write_text(registry_text(data))
     clock.now = path.stat().st_mtime_ns / 1e9 + 0.2
     assert watcher.changed() is None  # written a moment ago: perhaps not finished
@@ -69,7 +72,7 @@ def test_half_a_file_rewritten_in_place_is_refused_and_the_whole_one_taken(
     assert "device gare-rack" in caplog.text and "ridebuy devices remove" in caplog.text
     finish_rewrite_in_place(fd, rest)
     settle(path, clock)
-    assert devices(watcher.changed()) == {d["id"] for d in SMALL["devices"]}  # type: ignore[index]
+    assert devices(watcher.changed()) == {d["id"] for d in ALL_DEVICES}
 
 
 def test_a_file_replaced_whole_may_remove_devices(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
