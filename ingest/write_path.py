@@ -24,11 +24,11 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from devices.rejections import Rejected, RejectReason
-from ingest.dead_letters import ThrottledLog, fallback_point
-from ingest.refused_points import find_refused
-from ingest.spool import Spool, SpoolFull
-from ridebuy.backoff import Backoff
+from ridebuy.devices.rejections import Rejected, RejectReason
+from ridebuy.ingest.dead_letters import ThrottledLog, fallback_point
+from ridebuy.ingest.refused_points import find_refused
+from ridebuy.ingest.spool import Spool, SpoolFull
+from ridebuy.shared.backoff import Backoff
 from ridebuy.store.base import Store, StoreRejected, StoreUnavailable
 from ridebuy.store.points import Measurement, Point
 

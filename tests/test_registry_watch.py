@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devices.registry import Registry, parse_registry
-from ridebuy.registry_watch import RegistryWatcher
+from ridebuy.devices.registry import Registry, parse_registry
+from ridebuy.devices.registry.watch import RegistryWatcher
 from tests.devices.helpers import SMALL
 from tests.support.registry_files import (
     begin_rewrite_in_place,

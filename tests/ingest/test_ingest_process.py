@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from devices.rejections import RejectReason
-from ingest.service import REGISTRY_POLL_S
-from ridebuy.registry_watch import SETTLE_S
+from ridebuy.devices.rejections import RejectReason
+from ridebuy.ingest.service import REGISTRY_POLL_S
+from ridebuy.devices.registry.watch import SETTLE_S
 from tests.devices.helpers import SMALL
 from tests.ingest.conftest import IngestFactory
 from tests.support.mqtt import mosquitto_pub, publish_all

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from devices.messages import decode_message
-from devices.topics import device_topic
-from ingest.live import LiveAvailability
+from ridebuy.devices.decoding import decode_message
+from ridebuy.devices.topics import device_topic
+from ridebuy.ingest.availability_writer import AvailabilityWriter
 from ridebuy.store.points import Point
 from tests.devices.helpers import small_registry
 
@@ -15,7 +15,7 @@ NOW = 1_777_880_000 * S
 REGISTRY = small_registry()
 
 
-def fold(live: LiveAvailability, occupied: int, ts_ns: int, received_ns: int) -> list[Point]:
+def fold(live: AvailabilityWriter, occupied: int, ts_ns: int, received_ns: int) -> list[Point]:
     payload = json.dumps({"ts": ts_ns // 1_000_000, "occupied": occupied}).encode()
     points = []
     for reading in decode_message(device_topic("gare-rack", "occupancy"), payload, received_ns, REGISTRY):
@@ -24,7 +24,7 @@ def fold(live: LiveAvailability, occupied: int, ts_ns: int, received_ns: int) ->
 
 
 def test_a_device_clock_that_ran_ahead_then_was_corrected_is_followed_at_once() -> None:
-    live = LiveAvailability(REGISTRY)
+    live = AvailabilityWriter(REGISTRY)
     ahead = fold(live, 3, NOW + 240 * S, NOW)
     assert [(p.field("occupied"), p.time_ns) for p in ahead] == [(3, NOW)]  # nothing written in the future
     corrected = fold(live, 1, NOW + 10 * S, NOW + 10 * S)
@@ -32,6 +32,6 @@ def test_a_device_clock_that_ran_ahead_then_was_corrected_is_followed_at_once() 
 
 
 def test_late_history_is_judged_at_its_own_time() -> None:
-    live = LiveAvailability(REGISTRY)
+    live = AvailabilityWriter(REGISTRY)
     points = fold(live, 2, NOW - 3600 * S, NOW)
     assert [(p.field("occupied"), p.time_ns) for p in points] == [(2, NOW - 3600 * S)]

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from ingest.refused_points import find_refused
+from ridebuy.ingest.refused_points import find_refused
 from ridebuy.store.base import StoreRejected
 from ridebuy.store.points import Point
 from tests.ingest.poisoned_store import PoisonedStore, field_is

@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from devices.rejections import Rejected, RejectReason
-from ingest.health import NO_PROGRESS_S, health_of
-from ingest.spool import Spool
-from ingest.write_path import Received, WritePath
-from ridebuy.backoff import Backoff
+from ridebuy.devices.rejections import Rejected, RejectReason
+from ridebuy.ingest.health import NO_PROGRESS_S, health_of
+from ridebuy.ingest.spool import Spool
+from ridebuy.ingest.write_path import Received, WritePath
+from ridebuy.shared.backoff import Backoff
 from ridebuy.store.base import StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point, rejection_point
 from tests.ingest.poisoned_store import PoisonedStore, field_is
 from tests.support.waiting import wait_until
 
 if TYPE_CHECKING:
-    from ingest.service import IngestService
+    from ridebuy.ingest.service import IngestService
 
 
 def point(n: int, field: object = 1) -> Point:
