@@ -19,7 +19,6 @@ from tests.support.registry_files import (
     split_before,
 )
 
-
 ALL_DEVICES: list[dict[str, object]] = yaml.safe_load(registry_text(SMALL))["devices"]
 
 
