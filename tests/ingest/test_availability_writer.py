@@ -1,4 +1,4 @@
-"""The ingest's availability fold (ingest.live): what it writes for readings whose time is off."""
+"""The ingest's availability fold (ingest.availability_writer): what it writes for readings whose time is off."""
 
 from __future__ import annotations
 
