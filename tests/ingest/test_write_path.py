@@ -264,3 +264,23 @@ def test_the_spool_full_flag_clears_once_batches_are_stored_again(tmp_path: Path
     assert path.depth == 0 and spool.is_empty()
     assert not path.stats.spool_full and path.stats.store_ok
     spool.close()
+
+
+def test_a_spooled_point_the_store_refuses_on_replay_becomes_a_dead_letter_once(tmp_path: Path) -> None:
+    store = PoisonedStore(field_is("occupied", str))
+    spool = Spool(tmp_path / "spool", max_bytes=10**6)
+    spool.append([point(1), point(2, field="oops"), point(3)])  # acknowledged when spooled, before a restart
+    path = WritePath(
+        store,  # type: ignore[arg-type]
+        lambda mid, qos, gen: None,
+        lambda rejection, topic, payload, ns: rejection_point(rejection, topic, payload, ns),
+        spool=spool,
+    )
+    path.add(received(4))
+    path.flush()
+    stored = set(store.stored)
+    assert {point(1), point(3), point(4)} <= stored
+    dead_letters = [p for p in stored if p.measurement == "ingest_errors"]
+    assert [(p.tag("reason"), p.field("topic")) for p in dead_letters] == [("store_rejected", "(spool)")]
+    assert spool.is_empty()
+    spool.close()
