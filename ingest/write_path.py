@@ -25,9 +25,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ridebuy.devices.rejections import Rejected, RejectReason
-from ridebuy.ingest.dead_letters import ThrottledLog, fallback_point
+from ridebuy.ingest.dead_letters import fallback_point
 from ridebuy.ingest.refused_points import find_refused
 from ridebuy.ingest.spool import Spool, SpoolFull
+from ridebuy.ingest.throttled_log import ThrottledLog
 from ridebuy.shared.backoff import Backoff
 from ridebuy.store.base import Store, StoreRejected, StoreUnavailable
 from ridebuy.store.points import Measurement, Point
@@ -263,15 +264,9 @@ class WritePath:
     ) -> dict[Point, StoreRejected]:
         """Write ``points``; settle each refused one once and return them. A refused reading becomes a dead
         letter of its message (of ``dead_letters_of``; spooled points have lost theirs)."""
-        if not points:
-            return {}
-        try:
-            self._store.write(points)
-            return {}
-        except StoreRejected as exc:
-            self._log.warning("store refused a write of %d points (%s); finding the refused ones", len(points), exc)
-            refused = find_refused(self._store.write, points, exc)
-        self.stats.points_refused.update(point.measurement for point in refused)
+        refused = self._refused_of(points)
+        if not refused:
+            return refused
         derived = [point for point in refused if point.measurement in DERIVED]
         if derived:
             self._log.error(
@@ -312,7 +307,7 @@ class WritePath:
                 next(iter(lost.values())),
             )
 
-    def _refused_of(self, points: list[Point]) -> dict[Point, StoreRejected]:
+    def _refused_of(self, points: Sequence[Point]) -> dict[Point, StoreRejected]:
         """Write ``points``; the ones the store refuses (counted, not settled)."""
         if not points:
             return {}
@@ -320,6 +315,7 @@ class WritePath:
             self._store.write(points)
             return {}
         except StoreRejected as exc:
+            self._log.warning("store refused a write of %d points (%s); finding the refused ones", len(points), exc)
             refused = find_refused(self._store.write, points, exc)
         self.stats.points_refused.update(point.measurement for point in refused)
         return refused
