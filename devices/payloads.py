@@ -4,12 +4,13 @@ Models are strict: a string where a number belongs is a wrong type, not somethin
 NaN and infinities are refused. Unknown keys are ignored so that firmware may add fields.
 """
 
-import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from ridebuy.devices.times import rfc3339_ns
 
 MAX_SEQ = 2**63 - 1
 
@@ -18,36 +19,6 @@ EARLIEST_TS = datetime(2010, 1, 1, tzinfo=UTC)
 (``1795795055`` read as milliseconds is 1970-01-21), and is refused rather than stored decades in the past."""
 _EARLIEST_MS = int(EARLIEST_TS.timestamp()) * 1000
 _LATEST_MS = 10**14  # year 5138: beyond it a datetime cannot hold the time
-
-# RFC 3339 section 5.6, exactly: full-date "T" full-time, "T" and "Z" in either case (ABNF is case-insensitive),
-# seconds required, a numeric offset with its colon. ISO 8601's other forms (week or ordinal dates, basic format,
-# no offset, a space for "T", hour 24) are not RFC 3339.
-_RFC3339 = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d+))?"
-    r"(?:(?P<utc>[Zz])|(?P<sign>[+-])(?P<oh>\d{2}):(?P<om>\d{2}))",
-    re.ASCII,
-)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def rfc3339_ns(text: str) -> int:
-    """An RFC 3339 date-time (fraction up to nanoseconds) -> nanoseconds since the epoch; ValueError otherwise."""
-    match = _RFC3339.fullmatch(text)
-    if match is None:
-        raise ValueError("ts is not an RFC 3339 date-time with an offset, e.g. 2026-05-04T08:15:00Z")
-    offset = timedelta(0)
-    if match["sign"]:
-        hours, minutes = int(match["oh"]), int(match["om"])
-        if hours > 23 or minutes > 59:
-            raise ValueError("ts has an impossible UTC offset")
-        offset = (1 if match["sign"] == "+" else -1) * timedelta(hours=hours, minutes=minutes)
-    try:
-        moment = datetime.fromisoformat(f"{match['date']}T{match['time']}").replace(tzinfo=timezone(offset))
-    except ValueError as exc:
-        raise ValueError(f"ts is not a valid date-time: {exc}") from None
-    delta = moment - _EPOCH
-    fraction_ns = int((match["fraction"] or "")[:9].ljust(9, "0"))
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + fraction_ns
 
 
 def _epoch_ns(value: Any) -> int:
