@@ -1,7 +1,9 @@
 """The cyclist app at ``/`` and ``/p/{id}``, its manifest and service worker (all served here: no CDN).
 
-The page is one static HTML file with two marks replaced per request: the head (``/p/{id}`` gets Open Graph tags
-so that a shared link previews) and a JSON config (town centre and name, tile server, the parking to open).
+The page is one static HTML file whose marks are filled per request: the head (``/p/{id}`` gets Open Graph tags
+so that a shared link previews), a JSON config (town centre and name, tile server, the parking to open), the
+parking list itself (:mod:`ridebuy.api.web_list`) and style.css inline, so that a slow phone paints the list from
+the first answer.
 """
 
 from __future__ import annotations
