@@ -265,6 +265,11 @@ def test_a_parking_page_opens_its_card_with_attributes_trend_and_directions(
         "href", "https://www.openstreetmap.org/directions?engine=fossgis_osrm_bike&route=50.003%2C5%3B50.002%2C5"
     )
     expect(page.locator("path.you")).to_have_count(1)  # "you are here" on the map
+    # Live updates of other parkings redraw the list without taking the focus off the open card's links.
+    directions.focus()
+    town.publish("far-rack", "occupancy", {"ts": now_ms(), "occupied": 7})
+    expect(page.locator('li.parking[data-id="free-far"] .count')).to_have_text("3")
+    expect(directions).to_be_focused()
     assert problems == []
     context.close()
 
