@@ -11,8 +11,8 @@ import logging
 import threading
 from typing import Protocol
 
-from ridebuy.ingest.paho_session import MqttListener
 from ridebuy.ingest.mqtt5_session import CONNECT_TIMEOUT_S, Mqtt5Session, OnMessage
+from ridebuy.ingest.paho_session import MqttListener
 from ridebuy.shared.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from ridebuy.devices.registry.edit import (
     remove_device,
 )
 from tests.devices.helpers import SMALL
-from tests.support.processes import RIDEBUY
+from tests.support.processes import Processes
 
 
 @pytest.fixture
@@ -219,17 +219,10 @@ def test_an_edit_that_would_read_back_differently_is_refused(tmp_path: Path) -> 
     assert load_registry(path).parking_by_id["p"].name == "on"
 
 
-def test_the_command_line_adopts_and_removes(small: Path) -> None:
+def test_the_command_line_adopts_and_removes(small: Path, processes: Processes) -> None:
     def ridebuy(*args: str) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RIDEBUY_")}
-        return subprocess.run(
-            [RIDEBUY, "devices", *args, "--registry", str(small)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-            check=False,
-        )
+        return processes.ridebuy("devices", *args, "--registry", str(small), env=env)
 
     done = ridebuy(
         "adopt",

@@ -13,11 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from playwright.sync_api import Browser, sync_playwright
 
 from ridebuy.devices.registry import sample_registry_path
-from tests.devices.helpers import SMALL
 from tests.support.mqtt import publish_all
 from tests.support.ports import free_port
 from tests.support.processes import RidebuyProcess
@@ -96,8 +94,7 @@ class Stack:
         return response.json()
 
     def stored(self, measurement: str) -> int:
-        rows = self.influx.rows(self.database, f'SELECT count(*) FROM "{measurement}"')
-        return max((int(v) for k, v in rows[0].items() if k.startswith("count_")), default=0) if rows else 0
+        return self.influx.count(self.database, measurement)
 
     def close(self) -> None:
         self.http.close()
@@ -106,18 +103,11 @@ class Stack:
 
 
 @pytest.fixture
-def small_registry_file(tmp_path: Path) -> Path:
-    path = tmp_path / "registry.yaml"
-    path.write_text(yaml.safe_dump(SMALL))
-    return path
-
-
-@pytest.fixture
 def stack(
-    tmp_path: Path, mosquitto: Mosquitto, influxdb: InfluxDB, database: str, small_registry_file: Path
+    tmp_path: Path, mosquitto: Mosquitto, influxdb: InfluxDB, database: str, registry_file: Path
 ) -> Iterator[Stack]:
     """The real stack on the small test registry; nothing started yet."""
-    running = Stack(tmp_path, mosquitto, influxdb, database, small_registry_file)
+    running = Stack(tmp_path, mosquitto, influxdb, database, registry_file)
     yield running
     running.close()
 
@@ -137,7 +127,16 @@ def time_prefix(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+TILE_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8fbf71f0005fe02fe"
+    "a7d6a1a40000000049454e44ae426082"
+)
+"""A 1x1 light-grey PNG: what browser tests answer for map tiles (no test reaches the Internet)."""
+OSM_TILES = "https://tile.openstreetmap.org/**"
+"""The default tile server's requests, for ``context.route`` in browser tests."""
+
 CHROMIUM = Path("/usr/bin/chromium")
+INSECURE_HOST = "ridebuy.test"
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +148,15 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                # A name for the loopback address that is not a secure context (127.0.0.1 and localhost are):
+                # what a page served over plain http from a real host looks like (tests of the cyclist app).
+                f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1",
+            ],
         )
         yield chromium
         chromium.close()

@@ -10,16 +10,12 @@ from __future__ import annotations
 import subprocess
 import time
 
-import pytest
-
 from ridebuy.devices.envelopes import ttn
 from ridebuy.devices.envelopes.uplink import Reception
 from tests.api.conftest import Stack, now_ms
 from tests.support.mqtt import publish_all
 from tests.support.processes import RIDEBUY
 from tests.support.waiting import wait_until
-
-pytestmark = pytest.mark.integration
 
 TOKEN = "p4-Zt8wQ1nV6yR3kL9mX2cB5hJ7dF0sG"
 WRONG = "wrong-p4-Zt8wQ1nV6yR3"
@@ -43,8 +39,7 @@ def tps_uplink(f_cnt: int, occupied: bool) -> tuple[str, bytes]:
 
 
 def stored_per_device(stack: Stack, measurement: str) -> dict[str, int]:
-    rows = stack.influx.rows(stack.database, f'SELECT count(*) FROM "{measurement}" GROUP BY "device"')
-    return {row["device"]: max(int(v) for k, v in row.items() if k.startswith("count_")) for row in rows}
+    return stack.influx.count_by(stack.database, measurement, "device")
 
 
 def test_unknown_devices_are_listed_and_adopted_without_a_restart(stack: Stack) -> None:

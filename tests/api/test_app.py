@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
-from ridebuy.shared.settings import Settings
+from ridebuy.api.settings import ApiSettings
 from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 from tests.devices.helpers import small_registry
@@ -30,7 +30,7 @@ class Api(InProcessApi):
 
 def make_api(store: FakeStore, tmp_path: Path) -> Iterator[Api]:
     clock = Clock(NOW)
-    settings = Settings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600)
+    settings = ApiSettings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600)
     app = create_app(settings, store=store, registry=small_registry(), clock_ns=clock, listen=False)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, clock=clock, store=store)
@@ -255,6 +255,7 @@ def test_the_docs_are_complete_and_served_without_a_cdn(api: Api) -> None:
         "/v1/parkings.geojson",
         "/v1/parkings/{parking_id}",
         "/v1/parkings/{parking_id}/history",
+        "/v1/parkings/{parking_id}/trend",
         "/v1/counters",
         "/v1/counters/{counter_id}/counts",
         "/v1/devices",
@@ -301,7 +302,15 @@ def test_the_web_page_and_its_assets_are_served_here(api: Api) -> None:
     centre = json.loads(config[1])["centre"]
     assert centre == pytest.approx({"lat": (50.6716 + 50.67 + 50.67) / 3, "lon": (5.077 + 5.08 + 5.08) / 3})
     assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
-    assert len(assets) == 3
+    assert set(assets) == {
+        "/static/favicon.svg",
+        "/static/icons/icon-192.png",
+        "/static/app.js",
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/leaflet/leaflet.css",
+        "/static/vendor/leaflet.markercluster/leaflet.markercluster.js",
+        "/static/vendor/leaflet.markercluster/MarkerCluster.css",
+    }
     for asset in assets:
         assert api.client.get(asset).status_code == 200, asset
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page.text)

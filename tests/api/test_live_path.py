@@ -7,12 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from tests.api.conftest import Stack, now_ms, time_prefix
 from tests.support.waiting import wait_until
-
-pytestmark = pytest.mark.integration
 
 VISIBLE_WITHIN_S = 10.0
 """A generous bound for a change to show through the API (the measured figure belongs to a benchmark)."""

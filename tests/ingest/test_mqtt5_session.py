@@ -13,11 +13,11 @@ from pathlib import Path
 import mqtt5
 import pytest
 
+from ridebuy.demo.embedded_broker import EmbeddedBroker
 from ridebuy.ingest.mqtt5_session import Mqtt5Session
 from ridebuy.ingest.packet_stream import PacketStream
 from ridebuy.ingest.session import open_session
 from ridebuy.shared.brokers import parse_broker_url
-from ridebuy.demo.embedded_broker import EmbeddedBroker
 from tests.conftest import _need
 from tests.support.mqtt import publish_all
 from tests.support.ports import free_port, wait_for_port

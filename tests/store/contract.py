@@ -22,7 +22,7 @@ import pytest
 from ridebuy.devices.availability import Availability, ParkingStatus
 from ridebuy.devices.native import passage_point_ns
 from ridebuy.devices.payloads import Direction, TrafficClass
-from ridebuy.devices.readings import OccupancyReading, PassageReading, StatusReading
+from ridebuy.devices.readings import HealthFigures, OccupancyReading, PassageReading, StatusReading
 from ridebuy.devices.registry import DeviceKind
 from ridebuy.devices.rejections import Rejected, RejectReason
 from ridebuy.store.base import MAX_REJECTIONS, AvailabilityBucket, CountBucket, DeviceSnapshot, Rejection, Store
@@ -130,13 +130,12 @@ class StoreContract:
                 occupied=1,
                 occupied_ns=T0 + 1 * MIN,
                 last_seen_ns=T0 + 3 * MIN,
-                battery_v=3.6,
-                battery_pct=50.0,
-                rssi=-80.0,
-                snr=None,
+                health=HealthFigures(battery_v=3.6, battery_pct=50.0, rssi=-80.0),
                 status_ns=T0 + 3 * MIN,
             ),
-            "cl-count-1": DeviceSnapshot("cl-count-1", last_seen_ns=T0 + 5 * MIN, snr=7.5, status_ns=T0 + 4 * MIN),
+            "cl-count-1": DeviceSnapshot(
+                "cl-count-1", last_seen_ns=T0 + 5 * MIN, health=HealthFigures(snr=7.5), status_ns=T0 + 4 * MIN
+            ),
             "quiet-slot": DeviceSnapshot("quiet-slot", last_seen_ns=T0 + 10 * MIN, status_ns=T0 + 10 * MIN),
         }
 

@@ -22,8 +22,6 @@ from tests.store.conftest import drop_database
 from tests.store.contract import MIN, T0, availability, occupancy, passage
 from tests.support.servers import InfluxDB
 
-pytestmark = pytest.mark.integration
-
 FAST_RETRY = RetryPolicy(attempts=3, base_delay_s=0.05, max_delay_s=0.2)
 
 
