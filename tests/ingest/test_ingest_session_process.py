@@ -13,7 +13,7 @@ from ridebuy.demo.embedded_broker import EmbeddedBroker
 from tests.conftest import IngestFactory
 from tests.support.mqtt import publish_all
 from tests.support.ports import free_port
-from tests.support.processes import RidebuyProcess
+from tests.support.processes import Processes
 from tests.support.servers import InfluxDB
 from tests.support.waiting import wait_until
 
@@ -29,19 +29,27 @@ def health(port: int) -> dict[str, Any]:
 
 
 def metric(port: int, name: str) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "_total "):
-                return float(line.split()[-1])
+    """A counter of the ingest on ``port``; 0 while it is not serving yet."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            body = response.read().decode()
+    except urllib.error.URLError:
+        return 0.0
+    for line in body.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "_total "):
+            return float(line.split()[-1])
     raise AssertionError(f"no {name} in /metrics")
 
 
 def test_two_ingests_with_one_client_id_back_off_and_say_so(
-    influxdb: InfluxDB, database: str, start_ingest: IngestFactory
+    tmp_path: Path, influxdb: InfluxDB, database: str, start_ingest: IngestFactory
 ) -> None:
     ports = [free_port(), free_port()]
     first = start_ingest(influxdb, database, "--health-port", str(ports[0]))
-    second = start_ingest(influxdb, database, "--health-port", str(ports[1]), wait=False)
+    # Each its own spool (the spool's lock would stop the second at once): only the client id is shared.
+    second = start_ingest(
+        influxdb, database, "--health-port", str(ports[1]), "--spool-dir", str(tmp_path / "spool-2"), wait=False
+    )
 
     def takeovers() -> float:
         return sum(metric(port, "ridebuy_ingest_session_takeovers") for port in ports)
@@ -58,11 +66,12 @@ def test_two_ingests_with_one_client_id_back_off_and_say_so(
     assert log.count("took the session over") == takeovers()
 
 
-def test_ingest_on_a_broker_that_speaks_only_311(tmp_path: Path, influxdb: InfluxDB, database: str,
-                                                registry_file: Path) -> None:  # fmt: skip
+def test_ingest_on_a_broker_that_speaks_only_311(
+    tmp_path: Path, influxdb: InfluxDB, database: str, registry_file: Path, processes: Processes
+) -> None:
     broker = EmbeddedBroker()
     url = broker.start().split("?")[0]  # without ?protocol=3.1.1, as someone would type it
-    ingest = RidebuyProcess(
+    ingest = processes.start_ridebuy(
         [
             "ingest",
             "--mqtt-url",
@@ -77,9 +86,8 @@ def test_ingest_on_a_broker_that_speaks_only_311(tmp_path: Path, influxdb: Influ
             "ridebuy-ingest-311",
             "--batch-interval-ms",
             "50",
-        ],
-        tmp_path / "ridebuy.ingest.log",
-    ).start()
+        ]
+    )
     try:
         ingest.wait_for_log("subscribed to", timeout_s=40)
         log = ingest.log()

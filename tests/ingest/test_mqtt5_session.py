@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from ridebuy.shared.brokers import parse_broker_url
 from tests.conftest import _need
 from tests.support.mqtt import publish_all
 from tests.support.ports import free_port, wait_for_port
+from tests.support.processes import Processes
 from tests.support.proxy import SplittingProxy
 from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
@@ -182,11 +182,11 @@ def test_a_broker_restart_mid_drain_loses_nothing(mosquitto: Mosquitto, sessions
 
 
 def test_a_wrong_password_is_one_clear_line(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, sessions: list[Mqtt5Session]
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, sessions: list[Mqtt5Session], processes: Processes
 ) -> None:
     _need("mosquitto_passwd")
     passwords = tmp_path / "passwd"
-    subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), "ingest", "right"], check=True)
+    assert processes.run(["mosquitto_passwd", "-b", "-c", str(passwords), "ingest", "right"]).returncode == 0
     broker = Mosquitto(tmp_path / "secured", f"allow_anonymous false\npassword_file {passwords}")
     broker.start()
     try:
@@ -210,7 +210,7 @@ def test_a_wrong_password_is_one_clear_line(
         broker.stop()
 
 
-def test_a_broker_that_speaks_only_311_is_used_with_311(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_broker_that_speaks_only_311_is_used_with_311(caplog: pytest.LogCaptureFixture, processes: Processes) -> None:
     """Issue 13 item 11: the demo's embedded amqtt never answers an MQTT 5 CONNECT; the session says so and
     falls back to MQTT 3.1.1 instead of waiting silently."""
     broker = EmbeddedBroker()
@@ -255,23 +255,23 @@ def test_a_session_taken_over_backs_off_instead_of_fighting(
     assert any("session taken over" in p for p in loser.problems())
 
 
-def test_tls_with_a_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sessions: list[Mqtt5Session]) -> None:
+def test_tls_with_a_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sessions: list[Mqtt5Session], processes: Processes
+) -> None:
     """``mqtts://user:pass@host:port``: TLS verified against the trusted CAs (here a self-signed one), then CONNECT
     with user name and password."""
     _need("mosquitto_passwd")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
+    made = processes.run(
         [
             *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
             *("-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"),
             *("-addext", "subjectAltName=IP:127.0.0.1"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=30,
+        ]
     )
+    assert made.returncode == 0, made.stderr
     passwords = tmp_path / "passwd"
-    subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), "ingest", "s3cret"], check=True)
+    assert processes.run(["mosquitto_passwd", "-b", "-c", str(passwords), "ingest", "s3cret"]).returncode == 0
     tls_port = free_port()
     broker = Mosquitto(
         tmp_path / "tls",
