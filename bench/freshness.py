@@ -178,7 +178,11 @@ def run(
                     while client.get(f"/v1/parkings/{PROBE_PARKING}").json()["occupied"] != occupied:
                         time.sleep(poll_ms / 1000)
                         if time.monotonic() - sent_at > 10:
-                            raise RuntimeError("the probe never showed through GET")
+                            shares = ", ".join(f"{k} {100 * v:.0f} %" for k, v in meter.shares().items())
+                            raise RuntimeError(
+                                f"probe {number + 1} never showed through GET within 10 s (CPU, share of one core, "
+                                f"since the probes began: {shares}): the API's subscription falls behind the stream"
+                            )
                     get_ms.append((time.monotonic() - sent_at) * 1000)
                     sse_ms.append((watcher.wait_for(occupied, sent_at) - sent_at) * 1000)
                     time.sleep(interval_s)

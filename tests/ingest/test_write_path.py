@@ -200,7 +200,10 @@ def test_health_says_failing_when_messages_wait_and_nothing_is_stored() -> None:
     now = time.time_ns()
     path.add(Received([point(1)], 1, 1, 1, "t/1", b"{}", now))
     service = SimpleNamespace(
-        write_path=path, spool=None, listener=SimpleNamespace(connected=True), handler=SimpleNamespace(received=1)
+        write_path=path,
+        spool=None,
+        listener=SimpleNamespace(connected=True, problems=lambda: []),
+        handler=SimpleNamespace(received=1),
     )
     assert health_of(cast("IngestService", service), now + 5 * 10**9).status == "ok"
     stuck = health_of(cast("IngestService", service), now + int((NO_PROGRESS_S + 1) * 10**9))
