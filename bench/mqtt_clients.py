@@ -4,8 +4,8 @@
 
 Same broker set-up and backlog as bench.backlog_drain, but the client only acknowledges each message (at once, in
 the order received): no decoding, no store. ``paho-5`` and ``paho-3.1.1`` are paho-mqtt with manual acks, as the
-ingest used it; ``mqtt5-session`` is the ingest's own MQTT 5 session (ingest.mqtt5_session, on the `mqtt5` codec).
-Whatever the ingest does on top costs from this budget. Each client gets a fresh broker.
+ingest used it; ``mqtt5-session`` is ridebuy's MQTT 5 session (ridebuy.shared.mqtt5_session, on the `mqtt5`
+codec). Whatever the ingest does on top costs from this budget. Each client gets a fresh broker.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from paho.mqtt.properties import Properties
 from bench.backlog_drain import publish_backlog
 from bench.machine import machine_lines
 from bench.workload import Town
-from ridebuy.ingest.mqtt5_session import Mqtt5Session
 from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.shared.mqtt5_session import Mqtt5Session
 from tests.support.servers import Mosquitto
 
 TOPIC = "ridebuy/v1/devices/+/+"

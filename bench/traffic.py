@@ -22,8 +22,8 @@ from types import FrameType
 import mqtt5
 
 from bench.workload import Town, stream
-from ridebuy.ingest.packet_stream import PacketStream
 from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.shared.packet_stream import PacketStream
 
 TICK_S = 0.005
 MAX_IN_FLIGHT = 30_000

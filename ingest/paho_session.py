@@ -1,6 +1,6 @@
 """The ingest's MQTT 3.1.1 session (paho-mqtt 2.x): QoS 1, a fixed client id, a persistent session, manual acks.
 
-MQTT 5 runs on ingest.mqtt5_session; this one is for brokers that speak only 3.1.1 (the demo's embedded amqtt),
+MQTT 5 runs on ridebuy.shared.mqtt5_session; this one is for brokers that speak only 3.1.1 (the demo's embedded amqtt),
 behind the same interface (ingest.session).
 
 Messages are acknowledged only when the write path says their points are stored. A message received on an

@@ -1,6 +1,6 @@
 """The ingest's MQTT session, whichever protocol the broker speaks: one interface, two implementations.
 
-MQTT 5 (the default) runs on :class:`~ingest.mqtt5_session.Mqtt5Session`; MQTT 3.1.1 (``?protocol=3.1.1``, or a
+MQTT 5 (the default) runs on :class:`~ridebuy.shared.mqtt5_session.Mqtt5Session`; MQTT 3.1.1 (``?protocol=3.1.1``, or a
 broker that turns out to speak nothing else, such as the demo's embedded amqtt) on paho
 (:class:`~ingest.listener.MqttListener`). The ingest only sees :class:`MqttSession`.
 """
@@ -11,9 +11,9 @@ import logging
 import threading
 from typing import Protocol
 
-from ridebuy.ingest.mqtt5_session import CONNECT_TIMEOUT_S, Mqtt5Session, OnMessage
 from ridebuy.ingest.paho_session import MqttListener
 from ridebuy.shared.brokers import BrokerAddress
+from ridebuy.shared.mqtt5_session import CONNECT_TIMEOUT_S, Mqtt5Session, OnMessage
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ import mqtt5
 import pytest
 
 from ridebuy.demo.embedded_broker import EmbeddedBroker
-from ridebuy.ingest.mqtt5_session import Mqtt5Session
-from ridebuy.ingest.packet_stream import PacketStream
 from ridebuy.ingest.session import open_session
 from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.shared.mqtt5_session import Mqtt5Session
+from ridebuy.shared.packet_stream import PacketStream
 from tests.conftest import _need
 from tests.support.mqtt import publish_all
 from tests.support.ports import free_port, wait_for_port
@@ -193,7 +193,7 @@ def test_a_wrong_password_is_one_clear_line(
         url = f"mqtt://ingest:wrong@127.0.0.1:{broker.port}"
         session = Mqtt5Session(parse_broker_url(url), "test-ingest", FILTERS, Inbox())
         sessions.append(session)
-        with caplog.at_level(logging.ERROR, logger="ridebuy.ingest.mqtt5_session"):
+        with caplog.at_level(logging.ERROR, logger="ridebuy.shared.mqtt5_session"):
             session.start()
             wait_until(lambda: bool(caplog.records), timeout_s=15, what="an error in the log")
         line = caplog.records[0].getMessage()
@@ -239,7 +239,7 @@ def test_a_session_taken_over_backs_off_instead_of_fighting(
 
     Mosquitto 2.0.11 closes the old connection without DISCONNECT 0x8E, so the session recognises repeated
     silent closes; a broker that sends 0x8E is recognised on the first one."""
-    with caplog.at_level(logging.ERROR, logger="ridebuy.ingest.mqtt5_session"):
+    with caplog.at_level(logging.ERROR, logger="ridebuy.shared.mqtt5_session"):
         first = open_mqtt5(mosquitto.url, Inbox(), sessions, "same-id")
         second = open_mqtt5(mosquitto.url, Inbox(), sessions, "same-id")
         wait_until(lambda: first.takeovers + second.takeovers >= 1, what="a takeover recognised")

@@ -1,8 +1,9 @@
-"""The ingest's MQTT 5 session: asyncio in a thread of its own, packets encoded and decoded by `mqtt5`.
+"""ridebuy's MQTT 5 session: asyncio in a thread of its own, packets encoded and decoded by `mqtt5`.
 
-Only what the ingest needs: CONNECT with a fixed client id, clean start off, a session expiry interval and a
-Receive Maximum; SUBSCRIBE at QoS 1 (shared subscriptions included); PUBLISH at QoS 0 and 1 in; PUBACK out only
-when the write path says the message is stored; PINGREQ for keep-alive; DISCONNECT both ways. Reconnects for ever
+The ingest's persistent session (and, with ``clean_start``, the API's live subscription). Only what they need:
+CONNECT with a fixed client id, clean start off, a session expiry interval and a Receive Maximum; SUBSCRIBE at
+QoS 1 (shared subscriptions included); PUBLISH at QoS 0 and 1 in; PUBACK out only when the write path says the
+message is stored; PINGREQ for keep-alive; DISCONNECT both ways. Reconnects for ever
 with jittered backoff; every wait on the broker has a timeout.
 
 Why not paho: its Python packet handling alone capped one process at about 19,000 msg/s on MQTT 5; this session
@@ -27,9 +28,9 @@ from collections.abc import Callable
 
 import mqtt5
 
-from ridebuy.ingest.packet_stream import MalformedPacket, PacketStream
 from ridebuy.shared.backoff import Backoff
 from ridebuy.shared.brokers import BrokerAddress
+from ridebuy.shared.packet_stream import MalformedPacket, PacketStream
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,12 @@ class Mqtt5Session:
         keepalive_s: int = KEEPALIVE_S,
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
         on_protocol_refused: Callable[[str], None] | None = None,
+        clean_start: bool = False,
+        on_connection: Callable[[bool], None] | None = None,
     ) -> None:
+        """``clean_start``: a session that the broker forgets on disconnect (the API's live subscription) instead of
+        a persistent one. ``on_connection(up)`` is called on the session's thread when a connection is subscribed
+        (True) and when it ends (False)."""
         self._broker = broker
         self._client_id = client_id
         self._filters = topic_filters
@@ -132,6 +138,8 @@ class Mqtt5Session:
         self._keepalive_s = keepalive_s
         self._connect_timeout_s = connect_timeout_s
         self._on_protocol_refused = on_protocol_refused
+        self._clean_start = clean_start
+        self._on_connection = on_connection
         self._backoff = Backoff(initial_s=0.5, maximum_s=30.0)
         self._takeover_backoff = Backoff(initial_s=TAKEOVER_BACKOFF[0], maximum_s=TAKEOVER_BACKOFF[1])
         self._generation = 0
@@ -283,6 +291,8 @@ class Mqtt5Session:
                 delay = self._backoff.next_delay()
                 log.exception("MQTT session to %s failed; reconnecting in %.1f s", self._broker.display, delay)
             finally:
+                if self._connected.is_set() and self._on_connection is not None:
+                    self._on_connection(False)
                 self._connected.clear()
                 self._acking_generation = 0
                 self._current = None
@@ -315,6 +325,8 @@ class Mqtt5Session:
             self._connected.set()
             self.refusal = None
             self._backoff.reset()
+            if self._on_connection is not None:
+                self._on_connection(True)
             keepalive = loop.create_task(self._keepalive(connection))
             try:
                 reason = await connection.closed
@@ -336,9 +348,9 @@ class Mqtt5Session:
             self._client_id,
             username=broker.username,
             password=broker.password.encode() if broker.password is not None else None,
-            clean_start=False,
+            clean_start=self._clean_start,
             keep_alive=self._keepalive_s,
-            session_expiry_interval=self._session_expiry_s,
+            session_expiry_interval=0 if self._clean_start else self._session_expiry_s,
             # Receive Maximum: how many unacknowledged QoS 1 messages the broker may send us at once. Acking after
             # storage needs a window larger than a batch, or throughput stalls at the window.
             receive_max=self._receive_maximum,
