@@ -122,12 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_arguments(demo)
     demo.set_defaults(handler=_run_demo)
 
-    dashboards = commands.add_parser("dashboards", help="Grafana dashboards: push data source and dashboards")
+    dashboards = commands.add_parser("dashboards", help="Grafana dashboards: build them, or push them to a Grafana")
     from dashboards.cli import add_arguments as add_dashboards_arguments
 
-    add_dashboards_arguments(
-        dashboards, lambda push: _add_setting_flags(push, ("store_url", "store_token", "log_level"))
-    )
+    add_dashboards_arguments(dashboards, _add_setting_flags)
 
     devices = commands.add_parser("devices", help="device administration (MQTT credentials and ACLs)")
     from ridebuy.devices_cli import add_arguments as add_devices_arguments

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     town_lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(
         None, description="longitude of the town centre (default: the centre of the registry's parkings)"
     )
+    language: Literal["fr", "nl", "en"] = Field(
+        "fr", description="the town's language (fr, nl or en): Grafana dashboards and the monthly report"
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     @model_validator(mode="after")
