@@ -24,7 +24,6 @@ FOLDER_TITLE = "ridebuy"
 Dashboard = dict[str, Any]
 
 
-
 @dataclass(frozen=True, slots=True)
 class InfluxSource:
     """The InfluxDB as Grafana reaches it (which may be another host name than ridebuy's, e.g. inside compose)."""

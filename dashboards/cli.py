@@ -103,6 +103,10 @@ def run_push(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     logger.info(
         "pushed to %s: data source %s, folder %s, %d dashboards in %s",
-        args.grafana_url, report.datasource, report.folder, len(report.dashboards), settings.language,
+        args.grafana_url,
+        report.datasource,
+        report.folder,
+        len(report.dashboards),
+        settings.language,
     )
     return 0

@@ -6,12 +6,14 @@ is rebuilt from the registry at every push and every provisioning build, which k
 parking added, moved or removed in the registry is added, moved or removed on the map the next time.
 """
 
+# ruff: noqa: S608 - InfluxQL text for Grafana, tag values quoted with quote_literal, numbers formatted from floats
 from __future__ import annotations
 
 from typing import Any
 
 from dashboards.catalogue import DATASOURCE_UID
 from devices.registry import Counter, Parking, Registry
+from ridebuy.store.influxql import quote_literal
 
 PARKING_REF_PREFIX = "parking:"
 COUNTER_REF_PREFIX = "counter:"
@@ -22,16 +24,12 @@ def _number(value: float) -> str:
     return f"+ {value!r}" if value >= 0 else f"- {-value!r}"
 
 
-def _quoted(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def parking_query(parking: Parking) -> str:
     return (
         'SELECT last("free") AS "free", last("occupied") AS "occupied", last("unknown") AS "unknown", '
         'last("capacity") AS "capacity", 100 * last("occupied") / last("capacity") AS "occupancy", '
         f'last("capacity") * 0 {_number(parking.lat)} AS "lat", last("capacity") * 0 {_number(parking.lon)} AS "lon" '
-        f'FROM "availability" WHERE "parking" = {_quoted(parking.id)} AND $timeFilter GROUP BY "parking"'
+        f'FROM "availability" WHERE "parking" = {quote_literal(parking.id)} AND $timeFilter GROUP BY "parking"'
     )
 
 
@@ -39,7 +37,7 @@ def counter_query(counter: Counter) -> str:
     return (
         'SELECT sum("count") AS "passages", '
         f'sum("count") * 0 {_number(counter.lat)} AS "lat", sum("count") * 0 {_number(counter.lon)} AS "lon" '
-        f'FROM "passages" WHERE "counter" = {_quoted(counter.id)} AND $timeFilter GROUP BY "counter"'
+        f'FROM "passages" WHERE "counter" = {quote_literal(counter.id)} AND $timeFilter GROUP BY "counter"'
     )
 
 
@@ -62,9 +60,9 @@ def map_targets(registry: Registry) -> list[dict[str, Any]]:
 
 def map_view(registry: Registry) -> dict[str, Any]:
     """Fit the view to the places; the centre of the places is where the map opens before the data arrives."""
-    places = [*registry.parkings, *registry.counters]
+    places = [(p.lat, p.lon) for p in registry.parkings] + [(c.lat, c.lon) for c in registry.counters]
     if not places:
         return {"id": "fit", "allLayers": True, "padding": 10, "lat": 0, "lon": 0, "zoom": 2}
-    lat = sum(p.lat for p in places) / len(places)
-    lon = sum(p.lon for p in places) / len(places)
+    lat = sum(place[0] for place in places) / len(places)
+    lon = sum(place[1] for place in places) / len(places)
     return {"id": "fit", "allLayers": True, "padding": 10, "lat": round(lat, 5), "lon": round(lon, 5), "zoom": 15}

@@ -127,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_dashboards_arguments(dashboards, _add_setting_flags)
 
+    report = commands.add_parser("report", help="the monthly report for the council (PDF or HTML) from the store")
+    from report.cli import add_arguments as add_report_arguments
+
+    add_report_arguments(report, _add_setting_flags)
+
     devices = commands.add_parser("devices", help="device administration (MQTT credentials and ACLs)")
     from ridebuy.devices_cli import add_arguments as add_devices_arguments
 

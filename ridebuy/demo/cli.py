@@ -60,9 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="the simulated traffic runs S times faster than real time; 60 makes a day pass in 24 "
                             "minutes [default: 60]")
     group.add_argument("--seed", type=int, default=None, help="seed of the simulated traffic [default: random]")
-    group.add_argument("--backfill", type=float, default=0.0, metavar="DAYS",
-                       help="first publish DAYS of past traffic, for the history charts (delays the live start) "
-                            "[default: 0]")
+    group.add_argument("--backfill", type=float, default=14.0, metavar="DAYS",
+                       help="write DAYS of simulated past traffic straight into the store, in the background, so "
+                            "that history, trends and counts show at once [default: 14]")
+    group.add_argument("--no-backfill", dest="backfill", action="store_const", const=0.0,
+                       help="no history: only live traffic from now on")
     group.add_argument("--db", type=Path, default=None, metavar="PATH",
                        help="the SQLite file when no --store-url is given [default: demo.db in the user's data "
                             "directory, or in RIDEBUY_DEMO_DATA_DIR]")

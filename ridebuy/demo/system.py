@@ -27,6 +27,7 @@ from ridebuy.settings import Settings
 from ridebuy.store.base import Store
 from ridebuy.store.open import open_store
 from ridebuy.store.sqlite import sqlite_url
+from simulators.history import HistoryStats, write_history
 from simulators.publisher import MqttPublisher, PublishError
 from simulators.runner import RealTimer, Simulation, SimulationOptions
 
@@ -48,7 +49,8 @@ class DemoOptions:
     speed: float = 60.0
     """Simulated seconds per real second (60: a day in 24 minutes)."""
     seed: int | None = None
-    backfill_days: float = 0.0
+    backfill_days: float = 14.0
+    """Days of simulated history written straight into the store at start (0: none); see :class:`HistoryRunner`."""
     web_port: int | None = None
     """None: 8000, or a free port when 8000 is taken."""
     broker_url: str | None = None
@@ -95,6 +97,7 @@ class DemoSystem:
         self._ingest: IngestRunner | None = None
         self._api: ApiRunner | None = None
         self._simulator: SimulatorRunner | None = None
+        self.history: HistoryRunner | None = None
 
     # --- start ---------------------------------------------------------------------------------------------
 
@@ -136,6 +139,10 @@ class DemoSystem:
         self._simulator = SimulatorRunner(self.settings.mqtt_url, self.registry, self.options, self.seed)
         self._simulator.start()
 
+        if self.options.backfill_days > 0:
+            self.history = HistoryRunner(self._open_store(), self.registry, self.options.backfill_days, self.seed)
+            self.history.start()
+
     def _open_store(self) -> Store:
         token = self.settings.store_token.get_secret_value() if self.settings.store_token else None
         try:
@@ -167,12 +174,16 @@ class DemoSystem:
             return "the simulators"
         if self._ingest is not None and self._ingest.crashed:
             return "the ingest"
+        if self.history is not None and self.history.crashed:
+            return "the history backfill"
         return None
 
     # --- stop ----------------------------------------------------------------------------------------------
 
     def stop(self) -> None:
         """Stop publishing, let the ingest store what it holds, stop the API, close the store, stop the broker."""
+        if self.history is not None:
+            self.history.stop()
         if self._simulator is not None:
             self._simulator.stop()
             self._simulator = None
@@ -257,7 +268,8 @@ class SimulatorRunner:
         self.publisher = MqttPublisher(mqtt_url, self._stop, client_id=f"ridebuy-demo-sim-{seed}")
         self.simulation = Simulation(
             registry,
-            SimulationOptions(seed=seed, speed=options.speed, backfill_days=options.backfill_days),
+            # The history is written straight into the store by HistoryRunner: the simulators only go live.
+            SimulationOptions(seed=seed, speed=options.speed),
             self.publisher,
             RealTimer(self._stop),
         )
@@ -286,3 +298,67 @@ class SimulatorRunner:
             self.publisher.flush(5.0)  # what was sent reaches the broker, so the ingest can store it
         self.publisher.close()
 
+
+
+class HistoryRunner:
+    """Days of simulated past traffic written straight into the store, in the background, while the demo runs.
+
+    Not through the broker: a fortnight is about 200,000 messages, minutes through the embedded broker and well
+    under a minute this way (:mod:`simulators.history`). A store that already holds data (a demo run before,
+    without ``--reset``) gets no second history: its figures would count twice.
+    """
+
+    def __init__(self, store: Store, registry: Registry, days: float, seed: int) -> None:
+        self._store = store
+        self._registry = registry
+        self.days = days
+        self._seed = seed
+        self.end_s = time.time()
+        self.share_done = 0.0
+        self.skipped = False
+        self.stats: HistoryStats | None = None
+        self.crashed = False
+        self.done = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="history", daemon=True)
+        self._thread.start()
+
+    def _progress(self, share: float) -> None:
+        self.share_done = share
+        if self._stop.is_set():
+            raise _Stopped
+
+    def _run(self) -> None:
+        try:
+            if self._store.device_snapshots():
+                self.skipped = True
+                log.info("history: the store already holds data, none added (--reset starts afresh)")
+                return
+            log.info("history: writing %g days of simulated traffic into the store", self.days)
+            self.stats = write_history(
+                self._store, self._registry, days=self.days, seed=self._seed, end_s=self.end_s,
+                progress=self._progress,
+            )
+            log.info(
+                "history: %g days written in %.1f s (%s messages, %s points)",
+                self.days, self.stats.elapsed_s, f"{self.stats.messages:,}", f"{self.stats.points:,}",
+            )
+        except _Stopped:
+            log.info("history: stopped at %.0f %%", 100 * self.share_done)
+        except Exception:
+            self.crashed = True
+            log.exception("the history backfill failed")
+        finally:
+            self.done.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+class _Stopped(Exception):
+    """Raised from the progress callback to end the history early when the demo stops."""

@@ -37,7 +37,10 @@ def test_build_writes_the_dashboards_in_the_language_with_the_registrys_places(t
     out = tmp_path / "dashboards"
     assert main(["dashboards", "build", "--out", str(out), "--language", "nl", "--registry", str(registry_path)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "counters.json", "devices.json", "parkings.json", "ride-and-buy.json",
+        "counters.json",
+        "devices.json",
+        "parkings.json",
+        "ride-and-buy.json",
     ]
     assert json.loads((out / "parkings.json").read_text())["title"] == "ridebuy · Fietsenstallingen"
     panel = _map(out)
@@ -47,7 +50,7 @@ def test_build_writes_the_dashboards_in_the_language_with_the_registrys_places(t
         COUNTER_REF_PREFIX + c.id for c in registry.counters
     ]
     queries = {t["refId"]: t["query"] for t in panel["targets"]}  # type: ignore[attr-defined]
-    assert "+ 50.6801 AS \"lat\"" in queries[PARKING_REF_PREFIX + "grand-place"]
+    assert '+ 50.6801 AS "lat"' in queries[PARKING_REF_PREFIX + "grand-place"]
     assert "\"parking\" = 'piscine'" in queries[PARKING_REF_PREFIX + "piscine"]
     # Names come from the registry too: the parking column shows them.
     names = [

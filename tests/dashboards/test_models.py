@@ -16,7 +16,7 @@ from dashboards.catalogue import (
     InfluxSource,
     datasource_model,
 )
-from dashboards.texts import LANGUAGES
+from dashboards.texts import LANGUAGES, Language
 from devices.ride_and_buy import DEFAULT_ASSUMPTIONS
 from tests.dashboards.grafana_influxql import variables_used
 
@@ -82,7 +82,7 @@ def test_panels_have_unique_ids_and_do_not_overlap(dashboard: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_ride_and_buy_assumptions_are_variables_defaulting_to_the_module(language: str) -> None:
+def test_ride_and_buy_assumptions_are_variables_defaulting_to_the_module(language: Language) -> None:
     (ride,) = [d for d in build_dashboards(language) if d["uid"] == "ridebuy-ride-and-buy"]
     variables = {v["name"]: v for v in ride["templating"]["list"]}
     for name in ("trip_km", "co2_g_per_km", "car_share", "full_pct"):

@@ -46,7 +46,7 @@ class Case:
 
 def _cases() -> list[Case]:
     models = load_models()
-    cases = []
+    cases: list[Case] = []
     for language in LANGUAGES:
         for model, dashboard in zip(models, build_dashboards(language, models=models), strict=True):
             for model_panel, panel in zip(model["panels"], dashboard["panels"], strict=True):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from dashboards.build import build_dashboards, load_models
-from dashboards.texts import KEY_PREFIX, LANGUAGES, keys_used, load_texts
+from dashboards.texts import KEY_PREFIX, LANGUAGES, Language, keys_used, load_texts
 from devices.availability import ParkingStatus
 from devices.payloads import Direction, TrafficClass
 
@@ -65,7 +65,7 @@ def _strings(node: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_built_dashboards_carry_the_words_of_their_language(language: str) -> None:
+def test_built_dashboards_carry_the_words_of_their_language(language: Language) -> None:
     dashboards = build_dashboards(language)
     strings = [s for dashboard in dashboards for s in _strings(dashboard)]
     assert not [s for s in strings if s.startswith(KEY_PREFIX)], "a text key was left untranslated"
