@@ -21,7 +21,7 @@ from devices.rejections import Rejected
 from ridebuy.store.base import Store
 from ridebuy.store.points import Point, availability_point, reading_points
 from simulators.clock import SimClock
-from simulators.engine import Engine
+from simulators.engine import Engine, Message
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,12 @@ def write_history(
     seed: int,
     end_s: float | None = None,
     progress: Callable[[float], None] | None = None,
+    drop: Callable[[Message], bool] | None = None,
 ) -> HistoryStats:
-    """Write ``days`` of traffic ending at ``end_s`` (default: now); ``progress`` gets the share done (0..1)."""
+    """Write ``days`` of traffic ending at ``end_s`` (default: now); ``progress`` gets the share done (0..1).
+
+    ``drop`` leaves out the messages it returns True for (a device that fell silent for a while, in tests).
+    """
     if days <= 0:
         raise ValueError(f"days must be > 0, got {days}")
     started = time.monotonic()
@@ -70,6 +74,8 @@ def write_history(
         batch.clear()
 
     for message in engine.run(SimClock(begin_s, begin_s, 1.0), begin_s, end_s):
+        if drop is not None and drop(message):
+            continue
         while next_expire_s <= message.real_s:
             expire_ns = int(next_expire_s * 1e9)
             batch.extend(availability_point(a, expire_ns) for a in fold.expire(expire_ns))

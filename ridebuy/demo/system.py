@@ -15,7 +15,9 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import uvicorn
 
@@ -140,7 +142,10 @@ class DemoSystem:
         self._simulator.start()
 
         if self.options.backfill_days > 0:
-            self.history = HistoryRunner(self._open_store(), self.registry, self.options.backfill_days, self.seed)
+            report_dir = (self.db_path or self.options.db_path).parent
+            self.history = HistoryRunner(
+                self._open_store(), self.registry, self.options.backfill_days, self.seed, self.settings, report_dir
+            )
             self.history.start()
 
     def _open_store(self) -> Store:
@@ -308,11 +313,17 @@ class HistoryRunner:
     without ``--reset``) gets no second history: its figures would count twice.
     """
 
-    def __init__(self, store: Store, registry: Registry, days: float, seed: int) -> None:
+    def __init__(
+        self, store: Store, registry: Registry, days: float, seed: int, settings: Settings, report_dir: Path
+    ) -> None:
         self._store = store
         self._registry = registry
         self.days = days
         self._seed = seed
+        self._settings = settings
+        self.report_dir = report_dir
+        self.report_path: Path | None = None
+        """The monthly report written once the history is in (the month the history ends in, so far)."""
         self.end_s = time.time()
         self.share_done = 0.0
         self.skipped = False
@@ -354,10 +365,24 @@ class HistoryRunner:
         finally:
             self.done.set()
 
+    def _write_report(self) -> None:
+        from report.build import write_report
+        from report.cli import TIMEZONE, town_name
+
+        tz = ZoneInfo(TIMEZONE)
+        month = datetime.fromtimestamp(self.end_s, tz).date().replace(day=1)
+        path = self.report_dir / f"report-{month:%Y-%m}.pdf"
+        partial = path.with_name(path.name + ".part")  # a demo stopped while it renders leaves no broken PDF
+        write_report(self._settings, month, partial, town=town_name(Path(self._settings.registry)), tz=tz)
+        partial.replace(path)
+        self.report_path = path
+        log.info("the monthly report of the history: %s (ridebuy report makes others)", path.resolve())
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            # The history stops within a moment; a report being rendered is left to the process's end.
+            self._thread.join(STOP_TIMEOUT_S)
 
 
 class _Stopped(Exception):
