@@ -32,7 +32,7 @@ def _png(figure: Figure, source: str) -> bytes:
 def occupancy_grid(
     grid: Sequence[Sequence[float | None]], weekdays: Sequence[str], title: str, hour_label: str, source: str
 ) -> bytes:
-    figure, axes = plt.subplots(figsize=(WIDTH_IN, 3.0))
+    figure, axes = plt.subplots(figsize=(WIDTH_IN, 2.5))
     values = [[float("nan") if v is None else v for v in row] for row in grid]
     image = axes.imshow(values, aspect="auto", cmap="YlOrRd", vmin=0, vmax=100)
     axes.set_title(title, fontsize=10)
@@ -46,7 +46,7 @@ def occupancy_grid(
 
 
 def full_shares(names: Sequence[str], shares: Sequence[float], title: str, axis: str, source: str) -> bytes:
-    height = max(2.0, 0.2 * len(names) + 0.9)
+    height = max(1.8, 0.16 * len(names) + 0.8)
     figure, axes = plt.subplots(figsize=(WIDTH_IN, height))
     positions = range(len(names))
     axes.barh(positions, shares, color=BLUE)

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_debian_packages mosquitto:mosquitto mosquitto_pub:mosquitto-clients influxd:influxdb \
-  chromium:chromium chromedriver:chromium-driver wrk:wrk
+  chromium:chromium chromedriver:chromium-driver wrk:wrk pdftoppm:poppler-utils
+# The report's PDF (weasyprint) needs Pango (libpango-1.0-0, libpangoft2-1.0-0): chromium depends on it.
 ensure_venv dev
 
 echo "== ruff"; .venv/bin/ruff check .

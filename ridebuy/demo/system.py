@@ -357,6 +357,7 @@ class HistoryRunner:
                 "history: %g days written in %.1f s (%s messages, %s points)",
                 self.days, self.stats.elapsed_s, f"{self.stats.messages:,}", f"{self.stats.points:,}",
             )
+            self._write_report()
         except _Stopped:
             log.info("history: stopped at %.0f %%", 100 * self.share_done)
         except Exception:
