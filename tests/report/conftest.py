@@ -3,7 +3,6 @@ with one device silent for six hours: what the report tests read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,7 +48,7 @@ class Filled:
 
 
 @pytest.fixture(scope="session")
-def filled(influxdb: InfluxDB, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Filled]:
+def filled(influxdb: InfluxDB, tmp_path_factory: pytest.TempPathFactory) -> Filled:
     registry = small_registry()
     sqlite_path = tmp_path_factory.mktemp("report") / "report.db"
     influx_url = influxdb.store_url(DATABASE)
@@ -59,4 +58,4 @@ def filled(influxdb: InfluxDB, tmp_path_factory: pytest.TempPathFactory) -> Iter
             write_history(store, registry, days=DAYS, seed=11, end_s=END.timestamp(), drop=_silent)
         finally:
             store.close()
-    yield Filled(registry, influx_url, sqlite_path)
+    return Filled(registry, influx_url, sqlite_path)

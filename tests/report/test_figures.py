@@ -3,6 +3,7 @@ SQLite gives the same figures as InfluxDB."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.integration
 TZ = ZoneInfo("Europe/Brussels")
 PERIOD = month_period(MONTH, TZ, now=END)
 RANGE = f"time >= {PERIOD.start_ns} AND time < {PERIOD.end_ns}"
-CYCLE = "\"class\" =~ /^(bike|cargo|ebike)$/"
+CYCLE = '"class" =~ /^(bike|cargo|ebike)$/'
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def sqlite_figures(filled: Filled) -> MonthFigures:
 
 
 def _one(influxdb: InfluxDB, query: str) -> Any:
-    ((row,),) = [[r for r in influxdb.rows(DATABASE, query)]]
+    ((row,),) = [list(influxdb.rows(DATABASE, query))]
     return next(value for key, value in row.items() if key != "time")
 
 
@@ -152,7 +153,7 @@ def test_the_silent_device_is_offline_for_its_silence(influx_figures: MonthFigur
         "GROUP BY time(15m) fill(none)",
     )
     starts = [r["time"] for r in rows]
-    longest_gap_s = max(b - (a + 900 * 10**9) for a, b in zip(starts, starts[1:], strict=False)) // 10**9
+    longest_gap_s = max(b - (a + 900 * 10**9) for a, b in itertools.pairwise(starts)) // 10**9
     assert offline.longest_s == offline.offline_s == longest_gap_s
     assert silence_s - 1800 <= offline.longest_s <= silence_s + 1800
     assert influx_figures.devices == 15 and influx_figures.data_from == PERIOD.start
@@ -165,7 +166,8 @@ def test_sqlite_gives_the_same_figures(influx_figures: MonthFigures, sqlite_figu
     assert sqlite_figures.weeks == influx_figures.weeks
     assert sqlite_figures.offline == influx_figures.offline
     for a, b in zip(sqlite_figures.parkings, influx_figures.parkings, strict=True):
-        assert (a.parking_id, a.full_share_pct) == (b.parking_id, pytest.approx(b.full_share_pct))
+        assert a.parking_id == b.parking_id
+        assert a.full_share_pct == pytest.approx(b.full_share_pct)
     for row_a, row_b in zip(sqlite_figures.occupancy_grid, influx_figures.occupancy_grid, strict=True):
         assert row_a == pytest.approx(row_b)
 

@@ -66,9 +66,7 @@ def test_every_word_is_in_three_languages_with_the_same_fields() -> None:
 
 
 @pytest.mark.parametrize("language", ["fr", "nl"])
-def test_every_pdf_page_has_content_and_the_figures(
-    language: str, figures: MonthFigures, tmp_path: Path
-) -> None:
+def test_every_pdf_page_has_content_and_the_figures(language: str, figures: MonthFigures, tmp_path: Path) -> None:
     pdf = tmp_path / "report.pdf"
     write_pdf(render_html(figures, Context("Hannut", "SQLite", language), END), pdf)  # type: ignore[arg-type]
     pages = pdf_pages(pdf, tmp_path)
