@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from dashboards.geomap import map_targets, map_view
-from dashboards.texts import DEFAULT_LANGUAGE, KEY_PREFIX, Language, Texts, load_texts, text, translate
-from devices.registry import Registry, load_registry, sample_registry_path
-from devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyAssumptions
+from ridebuy.dashboards.geomap import map_targets, map_view
+from ridebuy.dashboards.texts import DEFAULT_LANGUAGE, KEY_PREFIX, Language, Texts, load_texts, text, translate
+from ridebuy.devices.registry import Registry, load_registry, sample_registry_path
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyAssumptions
 
 MODELS_DIR = Path(__file__).parent / "models"
 ASSUMPTION_VARIABLES = ("trip_km", "car_share", "co2_g_per_km", "full_pct")

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ridebuy.settings import Settings
+from ridebuy.shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser, add_setting_flags: AddSetting
 
 
 def _build(settings: Settings) -> list[dict[str, object]]:
-    from dashboards.build import build_dashboards
-    from devices.registry import load_registry
+    from ridebuy.dashboards.build import build_dashboards
+    from ridebuy.devices.registry import load_registry
 
     return build_dashboards(settings.language, load_registry(settings.registry))
 
 
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboards.build import write_dashboards
+    from ridebuy.dashboards.build import write_dashboards
 
     paths = write_dashboards(_build(settings), args.out)
     logger.info("%d dashboards in %s written to %s", len(paths), settings.language, args.out)
@@ -74,8 +74,8 @@ def run_push(args: argparse.Namespace, settings: Settings) -> int:
     from grafana_client.api import GrafanaApi
     from grafana_client.client import GrafanaException
 
-    from dashboards.catalogue import InfluxSource, datasource_model
-    from dashboards.push import push
+    from ridebuy.dashboards.catalogue import InfluxSource, datasource_model
+    from ridebuy.dashboards.push import push
     from ridebuy.store.urls import parse_influx_url
 
     if not args.grafana_url:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards.catalogue import DATASOURCE_UID
-from devices.registry import Counter, Parking, Registry
+from ridebuy.dashboards.catalogue import DATASOURCE_UID
+from ridebuy.devices.registry import Counter, Parking, Registry
 from ridebuy.store.influxql import quote_literal
 
 PARKING_REF_PREFIX = "parking:"

@@ -6,12 +6,12 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from devices.registry import load_registry
-from devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyAssumptions
+from ridebuy.devices.registry import load_registry
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyAssumptions
 from report.figures import MonthFigures, month_figures
 from report.period import month_period
 from report.render import Context, render_html, write_pdf
-from ridebuy.settings import Settings
+from ridebuy.shared.settings import Settings
 from ridebuy.store.open import open_store
 from ridebuy.store.urls import SQLITE_SCHEME, url_scheme
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ridebuy.settings import Settings
+from ridebuy.shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def add_arguments(
 
 
 def town_name(registry_path: Path) -> str:
-    from devices.registry import sample_registry_path
+    from ridebuy.devices.registry import sample_registry_path
 
     if registry_path.resolve() == sample_registry_path().resolve():
         return "Hannut"

@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from devices.registry import Registry
-from devices.ride_and_buy import CYCLE_CLASSES, RideAndBuyAssumptions, co2_avoided_kg, is_full
+from ridebuy.devices.registry import Registry
+from ridebuy.devices.ride_and_buy import CYCLE_CLASSES, RideAndBuyAssumptions, co2_avoided_kg, is_full
 from report.period import NS_PER_S, Period, days_between, ns
 from ridebuy.store.base import Store
 

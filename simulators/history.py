@@ -14,14 +14,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from devices.availability import AvailabilityFold
-from devices.messages import decode_message
-from devices.registry import Registry
-from devices.rejections import Rejected
+from ridebuy.devices.availability import AvailabilityFold
+from ridebuy.devices.decoding import decode_message
+from ridebuy.devices.registry import Registry
+from ridebuy.devices.rejections import Rejected
 from ridebuy.store.base import Store
 from ridebuy.store.points import Point, availability_point, reading_points
-from simulators.clock import SimClock
-from simulators.engine import Engine, Message
+from ridebuy.simulators.clock import SimClock
+from ridebuy.simulators.engine import Engine, Message
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from dashboards.build import build_dashboards, load_models
-from dashboards.geomap import COUNTER_REF_PREFIX, PARKING_REF_PREFIX
-from devices.registry import load_registry, sample_registry_path
+from ridebuy.dashboards.build import build_dashboards, load_models
+from ridebuy.dashboards.geomap import COUNTER_REF_PREFIX, PARKING_REF_PREFIX
+from ridebuy.devices.registry import load_registry, sample_registry_path
 from ridebuy.store.influx import InfluxStore
 from tests.dashboards.grafana_influxql import render_target
 from tests.dashboards.traffic import fill

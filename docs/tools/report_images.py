@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from devices.registry import load_registry, sample_registry_path
+from ridebuy.devices.registry import load_registry, sample_registry_path
 from report.build import write_report
-from ridebuy.settings import load_settings
+from ridebuy.shared.settings import load_settings
 from ridebuy.store.sqlite import SqliteStore
-from simulators.history import write_history
+from ridebuy.simulators.history import write_history
 
 IMAGES = Path(__file__).resolve().parents[1] / "images"
 END = datetime(2026, 5, 22, tzinfo=UTC)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboards.geomap import COUNTER_REF_PREFIX, PARKING_REF_PREFIX
-from devices.registry import load_registry, sample_registry_path
+from ridebuy.dashboards.geomap import COUNTER_REF_PREFIX, PARKING_REF_PREFIX
+from ridebuy.devices.registry import load_registry, sample_registry_path
 from ridebuy.cli import main
 
 
@@ -38,7 +38,7 @@ def test_build_writes_the_dashboards_in_the_language_with_the_registrys_places(t
     assert main(["dashboards", "build", "--out", str(out), "--language", "nl", "--registry", str(registry_path)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "counters.json",
-        "devices.json",
+        "ridebuy.devices.json",
         "parkings.json",
         "ride-and-buy.json",
     ]

@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 import yaml
 
-from dashboards.build import build_dashboards
-from dashboards.catalogue import (
+from ridebuy.dashboards.build import build_dashboards
+from ridebuy.dashboards.catalogue import (
     DATASOURCE_UID,
     FOLDER_UID,
     PROVISIONING_DIR,
     InfluxSource,
     datasource_model,
 )
-from dashboards.texts import LANGUAGES, Language
-from devices.ride_and_buy import DEFAULT_ASSUMPTIONS
+from ridebuy.dashboards.texts import LANGUAGES, Language
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS
 from tests.dashboards.grafana_influxql import variables_used
 
 SCHEMA_VERSION = 41

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from dashboards.build import build_dashboards, load_models
-from dashboards.geomap import COUNTER_REF_PREFIX, PARKING_REF_PREFIX
-from dashboards.texts import LANGUAGES
-from devices.registry import load_registry, sample_registry_path
-from devices.ride_and_buy import DEFAULT_ASSUMPTIONS, co2_avoided_kg
+from ridebuy.dashboards.build import build_dashboards, load_models
+from ridebuy.dashboards.geomap import COUNTER_REF_PREFIX, PARKING_REF_PREFIX
+from ridebuy.dashboards.texts import LANGUAGES
+from ridebuy.devices.registry import load_registry, sample_registry_path
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, co2_avoided_kg
 from ridebuy.store.influx import InfluxStore
 from tests.dashboards.grafana_influxql import render_target
 from tests.dashboards.influxql_shape import expected_shape
@@ -126,7 +126,7 @@ def _single(influxdb: InfluxDB, uid: str, key: str, ref: str = "A", language: st
 
 
 def test_offline_list_is_the_silent_device(filled: Filled, influxdb: InfluxDB) -> None:
-    title = "devices.offline_devices"
+    title = "ridebuy.devices.offline_devices"
     known = {row["device"] for row in _single(influxdb, "ridebuy-devices", title, "A")}
     recent = {row["device"] for row in _single(influxdb, "ridebuy-devices", title, "B")}
     assert known == filled.devices  # every device sends status messages or heartbeats
@@ -175,7 +175,7 @@ def test_weekday_hour_grid_is_complete(filled: Filled, influxdb: InfluxDB) -> No
 
 
 def test_rejections_by_reason_count_every_dead_letter(filled: Filled, influxdb: InfluxDB) -> None:
-    rows = _single(influxdb, "ridebuy-devices", "devices.rejections_by_reason")
+    rows = _single(influxdb, "ridebuy-devices", "ridebuy.devices.rejections_by_reason")
     totals: dict[str, int] = {}
     for row in rows:
         if row["rejections"] is not None:

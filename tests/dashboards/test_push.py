@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from dashboards.build import build_dashboards
-from dashboards.catalogue import DATASOURCE_UID, FOLDER_UID
+from ridebuy.dashboards.build import build_dashboards
+from ridebuy.dashboards.catalogue import DATASOURCE_UID, FOLDER_UID
 from ridebuy.cli import main
 from tests.dashboards.grafana_peer import GrafanaPeer
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from dashboards.build import build_dashboards, load_models
-from dashboards.texts import KEY_PREFIX, LANGUAGES, Language, keys_used, load_texts
-from devices.availability import ParkingStatus
-from devices.payloads import Direction, TrafficClass
+from ridebuy.dashboards.build import build_dashboards, load_models
+from ridebuy.dashboards.texts import KEY_PREFIX, LANGUAGES, Language, keys_used, load_texts
+from ridebuy.devices.availability import ParkingStatus
+from ridebuy.devices.payloads import Direction, TrafficClass
 
 TEXTS = load_texts()
 ENGINEERS_WORDS = re.compile(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from devices.ride_and_buy import DEFAULT_ASSUMPTIONS, co2_avoided_kg, is_full
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, co2_avoided_kg, is_full
 from report.figures import MonthFigures, month_figures
 from report.period import month_period
 from ridebuy.store.influx import InfluxStore

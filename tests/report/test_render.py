@@ -13,7 +13,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from devices.ride_and_buy import DEFAULT_ASSUMPTIONS
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS
 from report.figures import MonthFigures, month_figures
 from report.period import month_period
 from report.render import Context, Words, load_words, render_html, write_pdf
