@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from ridebuy.devices.registry import load_registry
 from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyAssumptions
-from report.figures import MonthFigures, month_figures
-from report.period import month_period
-from report.render import Context, render_html, write_pdf
-from ridebuy.shared.settings import Settings
+from ridebuy.report.figures import MonthFigures, month_figures
+from ridebuy.report.period import month_period
+from ridebuy.report.render import Context, render_html, write_pdf
+from ridebuy.report.settings import ReportSettings
 from ridebuy.store.open import open_store
 from ridebuy.store.urls import SQLITE_SCHEME, url_scheme
 
@@ -21,7 +21,7 @@ def store_kind(store_url: str) -> str:
 
 
 def write_report(
-    settings: Settings,
+    settings: ReportSettings,
     month: date,
     out: Path,
     *,

@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ridebuy.shared.settings import Settings
+from ridebuy.report.period import parse_month
+from ridebuy.report.settings import ReportSettings
+from ridebuy.shared.commands import Command
 
 logger = logging.getLogger(__name__)
 
@@ -21,18 +23,15 @@ TIMEZONE = "Europe/Brussels"
 FORMATS = (".pdf", ".html")
 
 
-def add_arguments(
-    parser: argparse.ArgumentParser, add_setting_flags: Callable[[argparse.ArgumentParser, Sequence[str]], None]
-) -> None:
-    from report.period import parse_month
+def _month(text: str) -> date:
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
-    def month(text: str) -> object:
-        try:
-            return parse_month(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
 
-    parser.add_argument("--month", type=month, required=True, metavar="YYYY-MM", help="the month to report on")
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--month", type=_month, required=True, metavar="YYYY-MM", help="the month to report on")
     parser.add_argument(
         "--out",
         type=Path,
@@ -46,8 +45,6 @@ def add_arguments(
         help="the town's name on the report [default: Hannut for the sample registry, else the registry file's name]",
     )
     parser.add_argument("--timezone", default=TIMEZONE, help=f"the town's time zone [default: {TIMEZONE}]")
-    add_setting_flags(parser, ("store_url", "store_token", "registry", "language", "log_level"))
-    parser.set_defaults(handler=run_report)
 
 
 def town_name(registry_path: Path) -> str:
@@ -58,8 +55,8 @@ def town_name(registry_path: Path) -> str:
     return registry_path.stem.replace("-", " ").replace("_", " ").title()
 
 
-def run_report(args: argparse.Namespace, settings: Settings) -> int:
-    from report.build import write_report
+def run_report(args: argparse.Namespace, settings: ReportSettings) -> int:
+    from ridebuy.report.build import write_report
 
     out: Path = args.out
     if out.suffix.lower() not in FORMATS:
@@ -78,3 +75,12 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     logger.info("report for %s written to %s", args.month.strftime("%Y-%m"), out)
     return 0
+
+
+COMMAND = Command(
+    name="report",
+    help="the monthly report for the council (PDF or HTML) from the store",
+    settings=ReportSettings,
+    run=run_report,
+    add_arguments=_add_arguments,
+)

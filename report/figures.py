@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from ridebuy.devices.registry import Registry
 from ridebuy.devices.ride_and_buy import CYCLE_CLASSES, RideAndBuyAssumptions, co2_avoided_kg, is_full
-from report.period import NS_PER_S, Period, days_between, ns
+from ridebuy.report.period import NS_PER_S, Period, days_between, ns
 from ridebuy.store.base import Store
 
 HOUR_S = 3600

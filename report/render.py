@@ -12,8 +12,8 @@ from typing import Any, Literal
 import jinja2
 import yaml
 
-from report import charts
-from report.figures import MonthFigures
+from ridebuy.report import charts
+from ridebuy.report.figures import MonthFigures
 
 Language = Literal["fr", "nl", "en"]
 TEMPLATES = Path(__file__).parent / "templates"

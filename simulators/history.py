@@ -18,10 +18,10 @@ from ridebuy.devices.availability import AvailabilityFold
 from ridebuy.devices.decoding import decode_message
 from ridebuy.devices.registry import Registry
 from ridebuy.devices.rejections import Rejected
-from ridebuy.store.base import Store
-from ridebuy.store.points import Point, availability_point, reading_points
 from ridebuy.simulators.clock import SimClock
 from ridebuy.simulators.engine import Engine, Message
+from ridebuy.store.base import Store
+from ridebuy.store.points import Point, availability_point, reading_points
 
 log = logging.getLogger(__name__)
 

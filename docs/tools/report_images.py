@@ -14,10 +14,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ridebuy.devices.registry import load_registry, sample_registry_path
-from report.build import write_report
+from ridebuy.report.build import write_report
 from ridebuy.shared.settings import load_settings
-from ridebuy.store.sqlite import SqliteStore
 from ridebuy.simulators.history import write_history
+from ridebuy.store.sqlite import SqliteStore
 
 IMAGES = Path(__file__).resolve().parents[1] / "images"
 END = datetime(2026, 5, 22, tzinfo=UTC)

@@ -22,16 +22,17 @@ from zoneinfo import ZoneInfo
 import uvicorn
 
 from ridebuy.api.app import create_app
+from ridebuy.api.routes.stream import streams_ending
+from ridebuy.demo.embedded_broker import EmbeddedBroker
+from ridebuy.demo.settings import DemoSettings
 from ridebuy.devices.registry import Registry, load_registry
 from ridebuy.ingest.service import IngestService
-from ridebuy.demo.embedded_broker import EmbeddedBroker
-from ridebuy.shared.settings import Settings
-from ridebuy.store.base import Store
-from ridebuy.store.open import open_store
-from ridebuy.store.sqlite import sqlite_url
 from ridebuy.simulators.history import HistoryStats, write_history
 from ridebuy.simulators.publisher import MqttPublisher, PublishError
 from ridebuy.simulators.runner import RealTimer, Simulation, SimulationOptions
+from ridebuy.store.base import Store
+from ridebuy.store.open import open_store
+from ridebuy.store.sqlite import sqlite_url
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def bind_web_socket(host: str, port: int | None) -> socket.socket:
 class DemoSystem:
     """Start with :meth:`start`, stop with :meth:`stop`; the attributes tell what runs where."""
 
-    def __init__(self, settings: Settings, options: DemoOptions) -> None:
+    def __init__(self, settings: DemoSettings, options: DemoOptions) -> None:
         self.options = options
         self.settings = settings
         self.registry: Registry = load_registry(settings.registry)
@@ -119,6 +120,7 @@ class DemoSystem:
         store_url = self.options.store_url
         if store_url is None:
             assert self.db_path is not None
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)  # the demo's own data directory
             if self.options.reset:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
@@ -234,7 +236,7 @@ class IngestRunner:
 class ApiRunner:
     """The API app under uvicorn, in a thread of its own (uvicorn leaves signals to the main thread then)."""
 
-    def __init__(self, settings: Settings, registry: Registry, store: Store, sock: socket.socket) -> None:
+    def __init__(self, settings: DemoSettings, registry: Registry, store: Store, sock: socket.socket) -> None:
         self._sock = sock
         app = create_app(settings, store=store, registry=registry)
         config = uvicorn.Config(
@@ -257,11 +259,12 @@ class ApiRunner:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        if self.thread is not None:
-            self.thread.join(STOP_TIMEOUT_S)
-            if self.thread.is_alive():
-                log.warning("the API did not stop within %g s; leaving it", STOP_TIMEOUT_S)
+        with streams_ending():  # open /v1/stream connections (a browser showing the page) end at once
+            self.server.should_exit = True
+            if self.thread is not None:
+                self.thread.join(STOP_TIMEOUT_S)
+                if self.thread.is_alive():
+                    log.warning("the API did not stop within %g s; leaving it", STOP_TIMEOUT_S)
         self._sock.close()
 
 
@@ -304,7 +307,6 @@ class SimulatorRunner:
         self.publisher.close()
 
 
-
 class HistoryRunner:
     """Days of simulated past traffic written straight into the store, in the background, while the demo runs.
 
@@ -314,7 +316,7 @@ class HistoryRunner:
     """
 
     def __init__(
-        self, store: Store, registry: Registry, days: float, seed: int, settings: Settings, report_dir: Path
+        self, store: Store, registry: Registry, days: float, seed: int, settings: DemoSettings, report_dir: Path
     ) -> None:
         self._store = store
         self._registry = registry
@@ -350,12 +352,19 @@ class HistoryRunner:
                 return
             log.info("history: writing %g days of simulated traffic into the store", self.days)
             self.stats = write_history(
-                self._store, self._registry, days=self.days, seed=self._seed, end_s=self.end_s,
+                self._store,
+                self._registry,
+                days=self.days,
+                seed=self._seed,
+                end_s=self.end_s,
                 progress=self._progress,
             )
             log.info(
                 "history: %g days written in %.1f s (%s messages, %s points)",
-                self.days, self.stats.elapsed_s, f"{self.stats.messages:,}", f"{self.stats.points:,}",
+                self.days,
+                self.stats.elapsed_s,
+                f"{self.stats.messages:,}",
+                f"{self.stats.points:,}",
             )
             self._write_report()
         except _Stopped:
@@ -367,14 +376,23 @@ class HistoryRunner:
             self.done.set()
 
     def _write_report(self) -> None:
-        from report.build import write_report
-        from report.cli import TIMEZONE, town_name
+        from ridebuy.report.build import write_report
+        from ridebuy.report.cli import TIMEZONE, town_name
+        from ridebuy.report.settings import ReportSettings
+        from ridebuy.shared.settings import load_settings
 
         tz = ZoneInfo(TIMEZONE)
         month = datetime.fromtimestamp(self.end_s, tz).date().replace(day=1)
         path = self.report_dir / f"report-{month:%Y-%m}.pdf"
         partial = path.with_name(path.name + ".part")  # a demo stopped while it renders leaves no broken PDF
-        write_report(self._settings, month, partial, town=town_name(Path(self._settings.registry)), tz=tz)
+        settings = load_settings(
+            ReportSettings,
+            store_url=self._settings.store_url,
+            store_token=self._settings.store_token,
+            registry=self._settings.registry,
+            log_level=self._settings.log_level,
+        )
+        write_report(settings, month, partial, town=town_name(Path(settings.registry)), tz=tz)
         partial.replace(path)
         self.report_path = path
         log.info("the monthly report of the history: %s (ridebuy report makes others)", path.resolve())

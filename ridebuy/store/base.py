@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from ridebuy.devices.readings import HealthFigures
 from ridebuy.store.points import Point
 
 
@@ -18,7 +19,15 @@ class StoreUnavailable(StoreError):
 
 
 class StoreRejected(StoreError):
-    """The store refused the points for good (e.g. a field type conflict): retrying will not help."""
+    """The store refused the points for good (e.g. a field type conflict): retrying will not help.
+
+    A store may have kept the other points of the write (InfluxDB's partial write); ``dropped``, when the store
+    says it, is how many points it refused.
+    """
+
+    def __init__(self, message: str, dropped: int | None = None) -> None:
+        super().__init__(message)
+        self.dropped = dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +38,7 @@ class DeviceSnapshot:
     occupied: int | None = None
     occupied_ns: int | None = None
     last_seen_ns: int | None = None
-    battery_v: float | None = None
-    battery_pct: float | None = None
-    rssi: float | None = None
-    snr: float | None = None
+    health: HealthFigures = field(default_factory=HealthFigures)
     status_ns: int | None = None
 
 
@@ -116,8 +122,6 @@ class Store(Protocol):
         """Status messages per device and ``every_s`` bucket in [start, end), by (device, bucket start); buckets
         without a message are left out (a silent device has a gap)."""
 
-    def recent_rejections(
-        self, limit: int, reason: str | None = None, since_ns: int | None = None
-    ) -> list[Rejection]:
+    def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         """The newest dead letters first, at most ``limit`` (1..MAX_REJECTIONS, else ValueError), only of
         ``reason`` when given, only at or after ``since_ns`` when given."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from ridebuy.devices.readings import HEALTH_FIELDS, HealthFigures
 from ridebuy.store.base import (
     ActivityBucket,
     AvailabilityBucket,
@@ -36,6 +38,9 @@ from ridebuy.store.points import Measurement, Point
 from ridebuy.store.urls import InfluxTarget, parse_influx_url
 
 logger = logging.getLogger(__name__)
+
+_DROPPED = re.compile(r"\bdropped=(\d+)")
+"""How many points a partial write refused (InfluxDB 1.x and 2.x end their message with it)."""
 
 STATUS_VALUES = ("battery_v", "battery_pct", "rssi", "snr")
 """The status fields a :class:`DeviceSnapshot` carries."""
@@ -128,12 +133,14 @@ class InfluxStore:
                     f"database '{self.target.database}' is not usable on {self.target.display} and this user "
                     f"may not create it: {exc}"
                 ) from None
-            logger.info("InfluxDB %s: this user may not create databases; using the existing one",
-                        self.target.display)
+            logger.info("InfluxDB %s: this user may not create databases; using the existing one", self.target.display)
         except StoreRejected as exc:
             # 2.x maps buckets, 3.x creates databases on first write: neither needs (nor allows) CREATE.
-            logger.warning("InfluxDB %s: CREATE DATABASE refused (%s); assuming the server provides the "
-                           "database", self.target.display, exc)
+            logger.warning(
+                "InfluxDB %s: CREATE DATABASE refused (%s); assuming the server provides the database",
+                self.target.display,
+                exc,
+            )
             return
         rp = self.target.retention_policy
         if rp:
@@ -197,7 +204,7 @@ class InfluxStore:
         last_occupancy = self._last_per_device(f'SELECT last("occupied") AS "occupied" FROM {occupancy}')
         last_passage = self._last_per_device(f'SELECT last("count") AS "count" FROM {passages}')
         last_status = self._last_per_device(f'SELECT last("heartbeat") AS "heartbeat" FROM {status}')
-        values_select = ", ".join(f"last({quote_ident(name)}) AS {quote_ident(name)}" for name in STATUS_VALUES)
+        values_select = ", ".join(f"last({quote_ident(name)}) AS {quote_ident(name)}" for name in HEALTH_FIELDS)
         status_values = self._last_per_device(f"SELECT {values_select} FROM {status}")
 
         snapshots = []
@@ -212,10 +219,7 @@ class InfluxStore:
                     occupied=_int_or_none(occupied_row["occupied"]) if occupied_row else None,
                     occupied_ns=int(occupied_row["time"]) if occupied_row else None,
                     last_seen_ns=int(max(seen)) if seen else None,
-                    battery_v=_float_or_none(values.get("battery_v")),
-                    battery_pct=_float_or_none(values.get("battery_pct")),
-                    rssi=_float_or_none(values.get("rssi")),
-                    snr=_float_or_none(values.get("snr")),
+                    health=HealthFigures.from_values(values),
                     status_ns=int(status_row["time"]) if status_row else None,
                 )
             )
@@ -316,9 +320,7 @@ class InfluxStore:
         ]
         return sorted(buckets, key=lambda b: (b.device_id, b.start_ns))
 
-    def recent_rejections(
-        self, limit: int, reason: str | None = None, since_ns: int | None = None
-    ) -> list[Rejection]:
+    def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         conditions = []
         if reason is not None:
             conditions.append(f'"reason" = {quote_literal(reason)}')
@@ -392,10 +394,15 @@ class InfluxStore:
                 if status in (401, 403):
                     raise _CredentialsRefused(f"InfluxDB at {display} refused the credentials ({status}): {message}")
                 if status == 413:
-                    raise StoreRejected(f"InfluxDB at {display} found the request too large (413): write fewer "
-                                        "points per call")
+                    raise StoreRejected(
+                        f"InfluxDB at {display} found the request too large (413): write fewer points per call"
+                    )
                 if status != 429 and status < 500:
-                    raise StoreRejected(f"InfluxDB at {display} refused the request ({status}): {message}")
+                    dropped = _DROPPED.search(message)
+                    raise StoreRejected(
+                        f"InfluxDB at {display} refused the request ({status}): {message}",
+                        int(dropped[1]) if dropped else None,
+                    )
                 problem = f"InfluxDB at {display} answered {status}: {message}"
                 retry_after = _retry_after_s(response)
             if attempt == attempts:
@@ -441,4 +448,3 @@ def _int_or_none(value: Any) -> int | None:
 
 def _float_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
-

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ridebuy.cli import main
 from ridebuy.dashboards.geomap import COUNTER_REF_PREFIX, PARKING_REF_PREFIX
 from ridebuy.devices.registry import load_registry, sample_registry_path
-from ridebuy.cli import main
 
 
 def _town(tmp_path: Path) -> Path:

@@ -21,8 +21,6 @@ from tests.dashboards.influxql_shape import expected_shape
 from tests.dashboards.traffic import SILENT_DEVICE, Filled, fill
 from tests.support.servers import InfluxDB
 
-pytestmark = pytest.mark.integration
-
 DAYS = 15
 """Two full weeks (this week against last week) and a day more."""
 MIN_INTERVAL = "1m"
@@ -111,6 +109,7 @@ def test_panel_query_returns_data_of_the_expected_shape(case: Case, filled: Fill
 
 # What the numbers mean, for the panels where a wrong query would still have the right shape ----------------------
 
+
 def _single(influxdb: InfluxDB, uid: str, key: str, ref: str = "A", language: str = "fr") -> list[dict[str, Any]]:
     case = next(
         c
@@ -126,7 +125,7 @@ def _single(influxdb: InfluxDB, uid: str, key: str, ref: str = "A", language: st
 
 
 def test_offline_list_is_the_silent_device(filled: Filled, influxdb: InfluxDB) -> None:
-    title = "ridebuy.devices.offline_devices"
+    title = "devices.offline_devices"
     known = {row["device"] for row in _single(influxdb, "ridebuy-devices", title, "A")}
     recent = {row["device"] for row in _single(influxdb, "ridebuy-devices", title, "B")}
     assert known == filled.devices  # every device sends status messages or heartbeats
@@ -150,6 +149,9 @@ def test_shares_of_time_are_percentages(filled: Filled, influxdb: InfluxDB) -> N
     over = _single(influxdb, "ridebuy-ride-and-buy", "ride_and_buy.time_over_full_per_parking")
     centre = _single(influxdb, "ridebuy-ride-and-buy", "ride_and_buy.time_centre_racks_are_over")
     assert sorted(row["over"] for row in centre) == sorted(row["over"] for row in over)
+    parkings = len(load_registry(sample_registry_path()).parkings)
+    assert len(unknown) == parkings  # every loop below checks parkings, never none
+    assert 0 < len(full) <= parkings and 0 < len(over) <= parkings
     for row in full:
         assert 0 <= row["full_time"] <= 100
     for row in over:
@@ -175,7 +177,7 @@ def test_weekday_hour_grid_is_complete(filled: Filled, influxdb: InfluxDB) -> No
 
 
 def test_rejections_by_reason_count_every_dead_letter(filled: Filled, influxdb: InfluxDB) -> None:
-    rows = _single(influxdb, "ridebuy-devices", "ridebuy.devices.rejections_by_reason")
+    rows = _single(influxdb, "ridebuy-devices", "devices.rejections_by_reason")
     totals: dict[str, int] = {}
     for row in rows:
         if row["rejections"] is not None:

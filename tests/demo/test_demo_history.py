@@ -14,6 +14,7 @@ from ridebuy.cli import build_parser
 from tests.demo.test_demo_process import LIVE, start_demo
 from tests.report.test_render import ink_share, pdf_pages
 from tests.support.ports import free_port
+from tests.support.processes import Processes
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = 2
@@ -34,10 +35,12 @@ def test_history_is_on_by_default_and_can_be_turned_off() -> None:
     assert parser.parse_args(["demo", "--backfill", "3"]).backfill == 3.0
 
 
-def test_the_demo_has_history_at_once_and_writes_a_report(tmp_path: Path) -> None:
+def test_the_demo_has_history_at_once_and_writes_a_report(processes: Processes, tmp_path: Path) -> None:
     examples = doc_examples()
     assert len(examples) >= 3
-    demo, api = start_demo(tmp_path, "--mqtt-port", str(free_port()), "--backfill", str(DAYS), "--speed", "60")
+    demo, api = start_demo(
+        processes, tmp_path, "--mqtt-port", str(free_port()), "--backfill", str(DAYS), "--speed", "60"
+    )
     try:
         demo.wait_for_log(LIVE, timeout_s=60)
         demo.wait_for_log(f"history: {DAYS:g} days written", timeout_s=240)
@@ -53,7 +56,7 @@ def test_the_demo_has_history_at_once_and_writes_a_report(tmp_path: Path) -> Non
                 assert totals and sum(totals) > 0, f"{example}: no passages"
         demo.wait_for_log("the monthly report of the history", timeout_s=240)
         (report,) = (tmp_path / "data").glob("report-*.pdf")
-        pages = pdf_pages(report, tmp_path)
+        pages = pdf_pages(processes, report, tmp_path)
         assert len(pages) >= 4 and all(ink_share(page) > 0.02 for page in pages)
         assert demo.signal(signal.SIGINT) == 0
     finally:

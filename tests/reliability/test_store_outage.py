@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psutil
 
+from ridebuy.ingest.spool import HEADER, MAGIC, decode_points
 from tests.conftest import IngestFactory
 from tests.reliability.conftest import passage_stream, passages_stored, record_figures
 from tests.support.mqtt import Publisher
@@ -21,6 +22,7 @@ from tests.support.waiting import wait_until
 
 OUTAGE_S = float(os.environ.get("RIDEBUY_OUTAGE_S", "60"))
 RATE_PER_S = 1_000
+FULL_SPOOL_OUTAGE_S = float(os.environ.get("RIDEBUY_FULL_SPOOL_OUTAGE_S", "40"))
 
 
 def health(port: int) -> dict[str, object]:
@@ -100,9 +102,19 @@ def test_full_spool_holds_messages_at_the_broker_and_loses_nothing(
     wait_until(lambda: health(port)["spool_full"], timeout_s=60, what="the spool to fill up")
     assert "spool full" in " ".join(health(port)["problems"])  # type: ignore[arg-type]
     ingest.wait_for_log("cannot spool")
+    time.sleep(FULL_SPOOL_OUTAGE_S)  # long enough for the retry backoff to have grown to its 30 s ceiling
     private_influxdb.start()
+    back = time.monotonic()
+    wait_until(lambda: passages_stored(private_influxdb, database)[0] > 0, timeout_s=60, what="writing to resume")
+    resumed_s = time.monotonic() - back
     wait_until(lambda: passages_stored(private_influxdb, database)[0] >= messages, timeout_s=120, what="all passages")
     assert passages_stored(private_influxdb, database) == (messages, messages)
+    # Every flag clears once the backlog is stored: nothing is pending, nothing is held at the broker.
+    wait_until(lambda: health(port)["pending_messages"] == 0, timeout_s=30, what="nothing pending")
+    after = health(port)
+    assert (after["status"], after["spool_full"], after["problems"]) == ("ok", False, [])
+    record_figures("full_spool_recovery", messages=messages, resumed_after_store_back_s=round(resumed_s, 1))
+    assert resumed_s < 5  # the store is probed: no waiting out a 15-30 s backoff
 
 
 def test_corrupted_spool_on_start_is_reported_and_its_good_part_replayed(
@@ -118,9 +130,14 @@ def test_corrupted_spool_on_start_is_reported_and_its_good_part_replayed(
     publisher.close()
     wait_until(lambda: health(port)["messages_stored"] == 3_000, what="everything spooled")
     assert ingest.stop() == 0
-    segment = sorted((tmp_path / "spool").glob("*.seg"))[-1]
+    segments = sorted((tmp_path / "spool").glob("*.seg"))
+    segment = segments[-1]
     data = bytearray(segment.read_bytes())
-    data[len(data) // 2] ^= 0xFF
+    damaged_at = len(data) // 2
+    # The good part: every point of the other segments and of the records wholly before the damaged byte.
+    good = sum(_points_in(other) for other in segments[:-1]) + _points_in(segment, before=damaged_at)
+    assert 0 < good < 3_000
+    data[damaged_at] ^= 0xFF
     segment.write_bytes(bytes(data))
 
     private_influxdb.start()
@@ -128,5 +145,22 @@ def test_corrupted_spool_on_start_is_reported_and_its_good_part_replayed(
     restarted.wait_for_log("is damaged at byte")
     assert list((tmp_path / "spool").glob("*.corrupt"))
     assert "damaged spool segment" in " ".join(health(port)["problems"])  # type: ignore[arg-type]
-    wait_until(lambda: passages_stored(private_influxdb, database)[0] > 0, what="the good records replayed")
+    restarted.wait_for_log("replayed", timeout_s=60)
+    wait_until(lambda: passages_stored(private_influxdb, database)[0] >= good, what="the good records replayed")
+    assert passages_stored(private_influxdb, database)[0] == good
     assert restarted.running
+
+
+def _points_in(segment: Path, before: int | None = None) -> int:
+    """Points in a spool segment's records (spool format: magic, then length | CRC-32 | JSON per record), counting
+    only the records that end before ``before`` when given."""
+    data = segment.read_bytes()
+    offset, points = len(MAGIC), 0
+    while offset < len(data):
+        length, _ = HEADER.unpack_from(data, offset)
+        end = offset + HEADER.size + length
+        if before is not None and end > before:
+            break
+        points += len(decode_points(data[offset + HEADER.size : end]))
+        offset = end
+    return points

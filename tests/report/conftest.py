@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from ridebuy.devices.registry import Registry, parse_registry, sample_registry_path
-from ridebuy.store.influx import InfluxStore
-from ridebuy.store.sqlite import SqliteStore
 from ridebuy.simulators.engine import Message
 from ridebuy.simulators.history import write_history
+from ridebuy.store.influx import InfluxStore
+from ridebuy.store.sqlite import SqliteStore
 from tests.support.servers import InfluxDB
 
 END = datetime(2026, 5, 12, tzinfo=UTC)

@@ -12,14 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, co2_avoided_kg, is_full
-from report.figures import MonthFigures, month_figures
-from report.period import month_period
+from ridebuy.report.figures import MonthFigures, month_figures
+from ridebuy.report.period import month_period
 from ridebuy.store.influx import InfluxStore
 from ridebuy.store.sqlite import SqliteStore
 from tests.report.conftest import DATABASE, END, MONTH, SILENCE, SILENT_DEVICE, Filled
 from tests.support.servers import InfluxDB
-
-pytestmark = pytest.mark.integration
 
 TZ = ZoneInfo("Europe/Brussels")
 PERIOD = month_period(MONTH, TZ, now=END)

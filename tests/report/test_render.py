@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,15 +12,14 @@ import pytest
 import yaml
 from PIL import Image
 
-from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS
-from report.figures import MonthFigures, month_figures
-from report.period import month_period
-from report.render import Context, Words, load_words, render_html, write_pdf
 from ridebuy.cli import main
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS
+from ridebuy.report.figures import MonthFigures, month_figures
+from ridebuy.report.period import month_period
+from ridebuy.report.render import Context, Words, load_words, render_html, write_pdf
 from ridebuy.store.sqlite import SqliteStore
 from tests.report.conftest import END, MONTH, Filled
-
-pytestmark = pytest.mark.integration
+from tests.support.processes import Processes
 
 LANGUAGES = ("fr", "nl", "en")
 TZ = ZoneInfo("Europe/Brussels")
@@ -36,10 +34,10 @@ def figures(filled: Filled) -> MonthFigures:
         store.close()
 
 
-def pdf_pages(pdf: Path, out_dir: Path) -> list[Path]:
+def pdf_pages(processes: Processes, pdf: Path, out_dir: Path) -> list[Path]:
     """Every page of the PDF as a PNG (pdftoppm, 40 dpi)."""
     assert shutil.which("pdftoppm"), "Debian's poppler-utils is needed (scripts/test.sh installs it)"
-    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(out_dir / "page")], check=True)
+    processes.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(out_dir / "page")], check=True)
     return sorted(out_dir.glob("page-*.png"))
 
 
@@ -50,9 +48,8 @@ def ink_share(png: Path) -> float:
     return 1 - sum(histogram[245:]) / (image.width * image.height)
 
 
-def pdf_text(pdf: Path) -> str:
-    done = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True)
-    return done.stdout
+def pdf_text(processes: Processes, pdf: Path) -> str:
+    return processes.run(["pdftotext", "-layout", str(pdf), "-"], check=True).stdout
 
 
 def test_every_word_is_in_three_languages_with_the_same_fields() -> None:
@@ -66,16 +63,18 @@ def test_every_word_is_in_three_languages_with_the_same_fields() -> None:
 
 
 @pytest.mark.parametrize("language", ["fr", "nl"])
-def test_every_pdf_page_has_content_and_the_figures(language: str, figures: MonthFigures, tmp_path: Path) -> None:
+def test_every_pdf_page_has_content_and_the_figures(
+    language: str, figures: MonthFigures, tmp_path: Path, processes: Processes
+) -> None:
     pdf = tmp_path / "report.pdf"
     write_pdf(render_html(figures, Context("Hannut", "SQLite", language), END), pdf)  # type: ignore[arg-type]
-    pages = pdf_pages(pdf, tmp_path)
+    pages = pdf_pages(processes, pdf, tmp_path)
     assert len(pages) >= 4
     for page in pages:
         assert ink_share(page) > 0.02, f"{page.name} is (nearly) blank"
     words = Words(language)  # type: ignore[arg-type]
-    text = re.sub(r"\s+", " ", pdf_text(pdf))
-    first_page = re.sub(r"\s+", " ", pdf_text(pdf).split("\f")[0])
+    text = re.sub(r"\s+", " ", pdf_text(processes, pdf))
+    first_page = re.sub(r"\s+", " ", pdf_text(processes, pdf).split("\f")[0])
     # The summary comes first and gives the figures the tests compare with the database.
     for figure in (figures.passages, figures.visits, figures.cycle_trips):
         assert words.number(figure).replace("\u202f", " ") in first_page.replace("\u202f", " ")
@@ -95,13 +94,13 @@ def test_html_in_english_embeds_its_charts(figures: MonthFigures) -> None:
     assert "In short" in html and "Assumptions of the estimate" in html
 
 
-def test_the_command_writes_pdf_and_html_from_sqlite(filled: Filled, tmp_path: Path) -> None:
+def test_the_command_writes_pdf_and_html_from_sqlite(filled: Filled, tmp_path: Path, processes: Processes) -> None:
     registry = tmp_path / "small-town.yaml"
     registry.write_text(yaml.safe_dump(filled.registry.model_dump(mode="json", exclude_none=True)))
     common = ["--month", "2026-05", "--store-url", f"sqlite:///{filled.sqlite_path}", "--registry", str(registry)]
     assert main(["report", *common, "--out", str(tmp_path / "may.pdf")]) == 0
-    assert len(pdf_pages(tmp_path / "may.pdf", tmp_path)) >= 4
-    assert "Small Town" in pdf_text(tmp_path / "may.pdf")
+    assert len(pdf_pages(processes, tmp_path / "may.pdf", tmp_path)) >= 4
+    assert "Small Town" in pdf_text(processes, tmp_path / "may.pdf")
     assert main(["report", *common, "--language", "nl", "--out", str(tmp_path / "may.html")]) == 0
     assert "verslag van mei 2026" in (tmp_path / "may.html").read_text()
 
