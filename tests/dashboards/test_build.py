@@ -38,7 +38,7 @@ def test_build_writes_the_dashboards_in_the_language_with_the_registrys_places(t
     assert main(["dashboards", "build", "--out", str(out), "--language", "nl", "--registry", str(registry_path)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "counters.json",
-        "ridebuy.devices.json",
+        "devices.json",
         "parkings.json",
         "ride-and-buy.json",
     ]
