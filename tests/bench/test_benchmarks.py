@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from bench import api_load, backlog_drain, freshness, memory, paho_ceiling, pipeline, profile_summary, scale_out
+from bench import (
+    api_load,
+    backlog_drain,
+    demo_history,
+    freshness,
+    memory,
+    paho_ceiling,
+    pipeline,
+    profile_summary,
+    scale_out,
+)
 from bench.machine import describe
 from bench.workload import Town, stream
 
@@ -81,3 +91,9 @@ def test_profile_summary_reads_collapsed_stacks(tmp_path: Path) -> None:
     lines = profile_summary.summarise(profile, thread="mqtt-network")
     assert lines[0] == "3 samples"
     assert any("decode (devices/native.py)" in line for line in lines)
+
+
+def test_demo_history_and_report() -> None:
+    result = demo_history.run(0.25)
+    assert result.messages > 0 and result.points > 0 and result.pages_bytes > 0
+    assert "msg/s" in "\n".join(result.lines())
