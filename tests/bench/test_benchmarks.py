@@ -19,6 +19,7 @@ from bench import (
 )
 from bench.machine import describe
 from bench.workload import Town, stream
+from tests.support.processes import Processes
 
 pytestmark = pytest.mark.bench
 
@@ -93,7 +94,8 @@ def test_profile_summary_reads_collapsed_stacks(tmp_path: Path) -> None:
     assert any("decode (devices/native.py)" in line for line in lines)
 
 
-def test_demo_history_and_report() -> None:
+def test_demo_history_and_report(processes: Processes) -> None:
+    # weasyprint finds its libraries with ldconfig: a process, hence the fixture.
     result = demo_history.run(0.25)
     assert result.messages > 0 and result.points > 0 and result.pages_bytes > 0
     assert "msg/s" in "\n".join(result.lines())
