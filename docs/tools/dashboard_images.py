@@ -20,6 +20,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 
 from ridebuy.dashboards.build import build_dashboards, load_models
 from ridebuy.dashboards.geomap import COUNTER_REF_PREFIX, PARKING_REF_PREFIX
@@ -112,8 +113,8 @@ def draw_map(influx: InfluxDB, dashboards: list[dict[str, Any]], models: list[di
     axes.set_title(panel["title"], fontsize=12, loc="left")
     layers = [layer["name"] for layer in panel["options"]["layers"]]
     handles = [
-        plt.Line2D([], [], marker="o", linestyle="", color="#2ca02c", markersize=10, label=layers[0]),
-        plt.Line2D([], [], marker="s", linestyle="", color="#1f77b4", markersize=8, label=layers[1]),
+        Line2D([], [], marker="o", linestyle="", color="#2ca02c", markersize=10, label=layers[0]),
+        Line2D([], [], marker="s", linestyle="", color="#1f77b4", markersize=8, label=layers[1]),
     ]
     axes.legend(handles=handles, loc="upper left", fontsize=8)
     axes.set_xlabel("longitude")

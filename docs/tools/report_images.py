@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from ridebuy.devices.registry import load_registry, sample_registry_path
 from ridebuy.report.build import write_report
+from ridebuy.report.settings import ReportSettings
 from ridebuy.shared.settings import load_settings
 from ridebuy.simulators.history import write_history
 from ridebuy.store.sqlite import SqliteStore
@@ -31,7 +32,7 @@ def main() -> None:
         write_history(store, load_registry(sample_registry_path()), days=40, seed=5, end_s=END.timestamp())
         store.close()
         pdf = Path(workdir) / "report.pdf"
-        settings = load_settings(store_url=f"sqlite:///{db}", language="fr")
+        settings = load_settings(ReportSettings, store_url=f"sqlite:///{db}", language="fr")
         write_report(settings, date(2026, 5, 1), pdf, town="Hannut", tz=ZoneInfo("Europe/Brussels"), now=END)
         for old in IMAGES.glob("report-page-*.png"):
             old.unlink()
