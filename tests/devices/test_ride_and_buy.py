@@ -41,4 +41,4 @@ def test_full_from_the_threshold() -> None:
 )
 def test_nonsense_is_refused_with_the_field_named(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):
-        RideAndBuyAssumptions(**{field: value})  # type: ignore[arg-type]
+        RideAndBuyAssumptions(**{field: value})
