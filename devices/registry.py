@@ -39,6 +39,23 @@ class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SecureKind(StrEnum):
+    """How bikes are protected at a parking (what cyclists ask before leaving an expensive bike)."""
+
+    NONE = "none"
+    LOCKER = "locker"
+    BIKE_ROOM = "bike_room"
+    GUARDED = "guarded"
+
+
+class BicyclePlaces(_Entry):
+    """Places per kind of bike, where the town knows them (a cargo bike does not fit a regular stand)."""
+
+    regular: Annotated[int, Field(ge=0, le=100_000)] = 0
+    cargo: Annotated[int, Field(ge=0, le=100_000)] = 0
+    ebike: Annotated[int, Field(ge=0, le=100_000)] = 0
+
+
 class Parking(_Entry):
     id: Identifier
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -48,6 +65,18 @@ class Parking(_Entry):
     covered: bool = False
     closed: bool = False
     address: str | None = None
+    opening_hours: str | None = None
+    """When it is open, in OpenStreetMap ``opening_hours`` syntax (e.g. ``24/7``, ``Mo-Sa 07:00-20:00``)."""
+    secure: SecureKind = SecureKind.NONE
+    places: BicyclePlaces | None = None
+    """Places per kind of bike; None when only the total capacity is known."""
+    charging_points: Annotated[int, Field(ge=0, le=100_000)] = 0
+    """E-bike charging points."""
+    price: str | None = None
+    """``free``, or the price as text (e.g. ``1 EUR/day``)."""
+    max_stay_h: Annotated[float, Field(gt=0)] | None = None
+    """Longest stay allowed, in hours."""
+    photo_url: str | None = None
 
 
 class Counter(_Entry):
