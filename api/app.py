@@ -21,7 +21,7 @@ from api.listener import listen_forever
 from api.live import BatteryThresholds, LiveState
 from api.metrics import ApiMetrics
 from api.ratelimit import RateLimit
-from api.routes import admin, counters, devices, health, parkings, stream, web
+from api.routes import admin, counters, devices, health, open_data, parkings, stream, web
 from api.security import BodyLimit, SecurityHeaders
 from api.store_access import StoreAccess
 from devices.native import Limits
@@ -57,6 +57,11 @@ _TAGS = [
     {"name": "devices", "description": "device health"},
     {"name": "stream", "description": "server-sent events of availability changes"},
     {"name": "operations", "description": "health, readiness and metrics"},
+    {
+        "name": "open data",
+        "description": "Velopark JSON-LD, DATEX II v3 (XML and Light JSON), French counting tables and their "
+        "DCAT-AP catalogue; see docs/open-data.md",
+    },
     {
         "name": "admin",
         "description": "dead letters, unknown devices and adoption; need `Authorization: Bearer <RIDEBUY_API_TOKEN>`",
@@ -167,7 +172,7 @@ def create_app(
             expose_headers=["ETag", "Last-Modified", "Retry-After"],
         )
     app.add_middleware(SecurityHeaders)
-    for module in (parkings, counters, devices, stream, health, web, admin):
+    for module in (parkings, counters, devices, stream, health, web, admin, open_data):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.static_dir()), name="static")
     return app

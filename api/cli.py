@@ -17,6 +17,8 @@ SETTINGS = (
     "api_host", "api_port", "api_cors_origins", "api_expire_interval_s", "town_lat", "town_lon",
     "max_payload_bytes", "max_future_s", "api_max_body_bytes", "api_rate_limit", "api_trusted_proxies",
     "battery_low_pct", "battery_low_v",
+    *("public_base_url", "open_data_publisher", "open_data_publisher_url", "open_data_licence"),
+    *("open_data_country", "open_data_language", "open_data_max_days"),
 )
 """Settings of ``ridebuy api`` besides the common ones (each also a flag). RIDEBUY_API_TOKEN is deliberately not a
 flag: a command line is visible to every user of the machine (ps); the token comes from the environment only."""
