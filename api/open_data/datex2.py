@@ -92,7 +92,7 @@ def parking_table(parkings: list[Parking], publisher: Publisher, published_ns: i
         if parking.address is not None:
             _multilingual(place, "fac:description", parking.address, publisher.language)
         if parking.photo_url is not None:
-            _add(place, "fac:photoUrl", parking.photo_url)
+            _add(_add(place, "fac:photoUrl"), "com:urlLinkAddress", parking.photo_url)
         location = _typed(place, "fac:locationReference", "prk:PointLocationForParking")
         coordinates = _add(_add(location, "loc:pointByCoordinates"), "loc:pointCoordinates")
         _add(coordinates, "loc:latitude", repr(parking.lat))

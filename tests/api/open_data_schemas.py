@@ -63,6 +63,6 @@ def validate_table(csv_text: str, table: str) -> frictionless.Report:
     descriptor = json.loads((STANDARDS / "counters-fr" / f"{table}.schema.json").read_text())
     schema = frictionless.Schema.from_descriptor(descriptor)
     resource = frictionless.Resource(csv_text.encode(), format="csv", encoding="utf-8", schema=schema)
-    report = frictionless.validate(resource)
+    report: frictionless.Report = frictionless.validate(resource)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     return report
