@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from api.open_data.publication import Publisher, Uris
@@ -153,12 +154,21 @@ def catalogue(registry: Registry, publisher: Publisher, uris: Uris) -> dict[str,
     }
 
 
-def page(registry: Registry, publisher: Publisher, uris: Uris, catalogue_json: str) -> str:
+def _example(path: str, today: date) -> str:
+    """The measures table needs a range: its link asks for the last seven days."""
+    if path != "counters/measures.csv":
+        return path
+    return f"{path}?from={(today - timedelta(days=6)).isoformat()}&to={today.isoformat()}"
+
+
+def page(registry: Registry, publisher: Publisher, uris: Uris, catalogue_json: str, today: date) -> str:
     """The human page: what each feed is, its links, the licence; the catalogue embedded for crawlers."""
     e = html.escape
     sections = []
     for feed in feeds(registry):
-        links = "".join(f'<li><a href="{e(uris.feed(p))}">{e(p)}</a></li>' for p in feed.paths)
+        links = "".join(
+            f'<li><a href="{e(uris.feed(_example(p, today)))}">{e(_example(p, today))}</a></li>' for p in feed.paths
+        )
         sections.append(
             f'<section id="{e(feed.key)}"><h2>{e(feed.title)}</h2><p>{e(feed.description)}</p>'
             f'<p class="meta">{e(feed.media_type)} · conforms to <a href="{e(feed.conforms_to)}">'
@@ -172,6 +182,7 @@ def page(registry: Registry, publisher: Publisher, uris: Uris, catalogue_json: s
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Open data · {e(publisher.name)}</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/open-data.css">
 <link rel="alternate" type="application/ld+json" href="{e(uris.feed("catalogue.jsonld"))}">
 <script type="application/ld+json">{embedded}</script>

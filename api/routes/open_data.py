@@ -122,7 +122,8 @@ async def open_data_page(request: Request, context: ContextDep) -> Response:
         return await open_data_catalogue(request, context)
     uris = _uris(request, context)
     publisher = Publisher.from_settings(context.settings)
-    body = catalogue.page(context.live.registry, publisher, uris, _catalogue_json(request, context).decode())
+    today = datetime.fromtimestamp(context.clock_ns() // NS_PER_S, UTC).date()
+    body = catalogue.page(context.live.registry, publisher, uris, _catalogue_json(request, context).decode(), today)
     return HTMLResponse(body, headers={"Cache-Control": "no-cache"})
 
 
