@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,8 +67,10 @@ class Uris:
         return f"{self.base}{OPEN_DATA_PATH}/"
 
 
+@functools.lru_cache(maxsize=100_000)
 def parking_version(parking: Parking) -> str:
-    """A version that changes exactly when the registry entry does (DATEX II versions static records)."""
+    """A version that changes exactly when the registry entry does (DATEX II versions static records). Cached:
+    entries are frozen, and the status publication names every version at each change of the live state."""
     return hashlib.blake2b(parking.model_dump_json().encode(), digest_size=6).hexdigest()
 
 
