@@ -55,8 +55,12 @@ class _Rendered:
 
     def __init__(self) -> None:
         self.live = RenderCache()
+        self.static = RenderCache(max_entries=100_000)
+        """Documents of the registry alone (one per parking at most): kept until the registry changes."""
         self.registry: Registry | None = None
         self.registry_since_ns = 0
+        self.generation = 0
+        """Counts registry replacements: the key of the static documents."""
 
 
 _CACHES: WeakKeyDictionary[LiveState, _Rendered] = WeakKeyDictionary()
@@ -70,6 +74,7 @@ def _cache(context: ApiContext) -> _Rendered:
         # Static documents date from the registry they describe: their ETag changes only with it.
         cache.registry = context.live.registry
         cache.registry_since_ns = context.clock_ns()
+        cache.generation += 1
     return cache
 
 
@@ -89,8 +94,13 @@ def _serve(
     """A document rendered once per state of the live data (``static``: once per registry)."""
     cache = _cache(context)
     live = context.live
-    rendered: Rendered = cache.live.get((live.version, live.modified_ns), (*key, str(request.base_url)), build)
-    modified_ns = cache.registry_since_ns if static else max(live.modified_ns, cache.registry_since_ns)
+    full_key = (*key, str(request.base_url))
+    if static:
+        rendered: Rendered = cache.static.get(cache.generation, full_key, build)
+        modified_ns = cache.registry_since_ns
+    else:
+        rendered = cache.live.get((live.version, live.modified_ns), full_key, build)
+        modified_ns = max(live.modified_ns, cache.registry_since_ns)
     return conditional_response(request, rendered, modified_ns, media_type, CORS)
 
 

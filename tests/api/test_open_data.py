@@ -493,3 +493,23 @@ def test_feeds_are_in_the_openapi_document(api: Api) -> None:
         "/open-data/counters/measures.csv",
     ):
         assert path in paths, path
+
+
+def test_static_documents_follow_a_registry_edit(api: Api) -> None:
+    paths = ("/open-data/velopark/gare.jsonld", "/open-data/datex2/parking-table.xml", "/open-data/counters/sites.csv")
+    before = {path: api.client.get(path) for path in paths}
+    data = registry().model_dump(mode="json", exclude_defaults=True)
+    next(p for p in data["parkings"] if p["id"] == "gare")["capacity"] = 8
+    api.live.replace_registry(parse_registry(data, "edited.yaml"), api.clock())
+
+    document = api.client.get(paths[0])
+    assert document.headers["etag"] != before[paths[0]].headers["etag"]
+    assert document.json()["@graph"][0]["totalCapacity"] == 8
+    table = api.client.get(paths[1])
+    assert table.headers["etag"] != before[paths[1]].headers["etag"]
+    validate_datex2(table.content)
+    gare = next(
+        p for p in parse(table.content).iter(f"{{{NS['prk']}}}hierarchyElementGeneral") if p.get("id") == "gare"
+    )
+    assert text(gare, "prk:supply/prk:quantity") == "8"
+    assert api.client.get(paths[2]).headers["etag"] == before[paths[2]].headers["etag"]  # same counters, same table
