@@ -23,17 +23,17 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.live import LiveState
-from api.metrics import ApiMetrics
-from api.open_data import datex2, datex2_light, velopark
-from api.open_data.figures import live_figures, open_now
-from api.open_data.publication import Publisher, Uris
+from ridebuy.api.app import create_app
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.metrics import ApiMetrics
+from ridebuy.api.open_data import datex2, datex2_light, velopark
+from ridebuy.api.open_data.figures import live_figures, open_now
+from ridebuy.api.open_data.publication import Publisher, Uris
 from bench.machine import machine_lines
 from bench.workload import Town
-from devices.registry import parse_registry
-from devices.topics import device_topic
-from ridebuy.settings import Settings
+from ridebuy.devices.registry import parse_registry
+from ridebuy.devices.topics import device_topic
+from ridebuy.shared.settings import Settings
 from ridebuy.store.base import CountBucket
 from tests.api.fakes import Clock, FakeStore
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from api.open_data.publication import Publisher, Uris
-from devices.registry import Registry
+from ridebuy.api.open_data.publication import Publisher, Uris
+from ridebuy.devices.registry import Registry
 
 MEDIA_TYPE = "application/ld+json"
 

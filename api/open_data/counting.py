@@ -12,8 +12,8 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from api.open_data.publication import rfc3339
-from devices.registry import Counter
+from ridebuy.api.open_data.publication import rfc3339
+from ridebuy.devices.registry import Counter
 from ridebuy.store.base import CountBucket
 
 MEDIA_TYPE = "text/csv; charset=utf-8"

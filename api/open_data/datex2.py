@@ -12,10 +12,10 @@ import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 
-from api.open_data.figures import ALMOST_FULL_SHARE, LiveFigures
-from api.open_data.publication import Publisher, parking_version, rfc3339
-from devices.availability import ParkingStatus
-from devices.registry import Parking
+from ridebuy.api.open_data.figures import ALMOST_FULL_SHARE, LiveFigures
+from ridebuy.api.open_data.publication import Publisher, parking_version, rfc3339
+from ridebuy.devices.availability import ParkingStatus
+from ridebuy.devices.registry import Parking
 
 MEDIA_TYPE = "application/xml"
 

@@ -7,9 +7,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from api.open_data.figures import LiveFigures
-from api.open_data.publication import Publisher, Uris, rfc3339
-from devices.registry import Parking
+from ridebuy.api.open_data.figures import LiveFigures
+from ridebuy.api.open_data.publication import Publisher, Uris, rfc3339
+from ridebuy.devices.registry import Parking
 
 MEDIA_TYPE = "application/json"
 

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from opening_hours import OpeningHours
 
-from api.timeparams import to_ns
-from api.views import figures
-from devices.availability import Availability, ParkingStatus
-from devices.registry import Parking
+from ridebuy.api.timeparams import to_ns
+from ridebuy.api.views import figures
+from ridebuy.devices.availability import Availability, ParkingStatus
+from ridebuy.devices.registry import Parking
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from devices.registry import Parking
-from ridebuy.settings import Settings
+from ridebuy.devices.registry import Parking
+from ridebuy.shared.settings import Settings
 
 OPEN_DATA_PATH = "/open-data"
 

@@ -13,9 +13,9 @@ import json
 from importlib import resources
 from typing import Any
 
-from api.open_data.figures import LiveFigures
-from api.open_data.publication import Publisher, Uris, rfc3339
-from devices.registry import Parking, SecureKind
+from ridebuy.api.open_data.figures import LiveFigures
+from ridebuy.api.open_data.publication import Publisher, Uris, rfc3339
+from ridebuy.devices.registry import Parking, SecureKind
 
 MEDIA_TYPE = "application/ld+json"
 
@@ -25,7 +25,7 @@ _ALL_WEEK = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 @functools.cache
 def context(name: str) -> dict[str, Any]:
     """A Velopark context shipped with the package (``velopark`` or ``velopark-live``)."""
-    text = (resources.files("api.open_data") / "contexts" / f"{name}.json").read_text(encoding="utf-8")
+    text = (resources.files("ridebuy.api.open_data") / "contexts" / f"{name}.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

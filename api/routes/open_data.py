@@ -18,17 +18,17 @@ from weakref import WeakKeyDictionary
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from api.caching import RenderCache, Rendered, conditional_response, render
-from api.context import ApiContext
-from api.deps import ContextDep
-from api.errors import BadParameter, NotFound
-from api.live import LiveState
-from api.open_data import catalogue, counting, datex2, datex2_light, velopark
-from api.open_data.figures import LiveFigures, live_figures, open_now
-from api.open_data.publication import Publisher, Uris
-from api.schemas import ErrorOut, ValidationErrorOut
-from api.timeparams import NS_PER_S, to_ns
-from devices.registry import Registry
+from ridebuy.api.caching import RenderCache, Rendered, conditional_response, render
+from ridebuy.api.context import ApiContext
+from ridebuy.api.deps import ContextDep
+from ridebuy.api.errors import BadParameter, NotFound
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.open_data import catalogue, counting, datex2, datex2_light, velopark
+from ridebuy.api.open_data.figures import LiveFigures, live_figures, open_now
+from ridebuy.api.open_data.publication import Publisher, Uris
+from ridebuy.api.schemas import ErrorOut, ValidationErrorOut
+from ridebuy.api.timeparams import NS_PER_S, to_ns
+from ridebuy.devices.registry import Registry
 
 log = logging.getLogger(__name__)
 

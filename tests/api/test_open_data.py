@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.open_data import velopark
-from devices.registry import Registry, parse_registry
-from ridebuy.settings import Settings
+from ridebuy.api.app import create_app
+from ridebuy.api.open_data import velopark
+from ridebuy.devices.registry import Registry, parse_registry
+from ridebuy.shared.settings import Settings
 from ridebuy.store.base import CountBucket, DeviceSnapshot
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 from tests.api.open_data_schemas import (
@@ -472,7 +472,7 @@ def test_identifiers_follow_the_request_when_no_public_url_is_set(tmp_path: Path
 
 
 def test_public_base_url_is_checked() -> None:
-    from ridebuy.settings import SettingsError, load_settings
+    from ridebuy.shared.settings import SettingsError, load_settings
 
     with pytest.raises(SettingsError, match="RIDEBUY_PUBLIC_BASE_URL"):
         load_settings(public_base_url="velo.hannut.be")

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from devices.ids import Identifier
+from ridebuy.devices.ids import Identifier
 
 DEFAULT_HEARTBEAT_S = 900
 SAMPLE_REGISTRY = "hannut.yaml"
@@ -275,4 +275,4 @@ def load_registry(path: str | Path) -> Registry:
 
 def sample_registry_path() -> Path:
     """The Hannut sample registry shipped with the package."""
-    return Path(str(resources.files("devices") / "data" / SAMPLE_REGISTRY))
+    return Path(str(resources.files("ridebuy.devices") / "data" / SAMPLE_REGISTRY))
