@@ -23,17 +23,17 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from bench.machine import machine_lines
+from bench.workload import Town
 from ridebuy.api.app import create_app
 from ridebuy.api.live_state import LiveState
 from ridebuy.api.metrics import ApiMetrics
 from ridebuy.api.open_data import datex2, datex2_light, velopark
 from ridebuy.api.open_data.figures import live_figures, open_now
 from ridebuy.api.open_data.publication import Publisher, Uris
-from bench.machine import machine_lines
-from bench.workload import Town
+from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.registry import parse_registry
 from ridebuy.devices.topics import device_topic
-from ridebuy.shared.settings import Settings
 from ridebuy.store.base import CountBucket
 from tests.api.fakes import Clock, FakeStore
 
@@ -139,7 +139,7 @@ def stream(days: int, counters: int = 3) -> StreamFigure:
     registry = parse_registry(town.registry(), "bench")
     today = datetime.now(UTC).date()
     first = today - timedelta(days=days)
-    settings = Settings(registry=Path("unused.yaml"), api_expire_interval_s=3600, open_data_max_days=max(days, 1))
+    settings = ApiSettings(registry=Path("unused.yaml"), api_expire_interval_s=3600, open_data_max_days=max(days, 1))
     app = create_app(settings, store=_FullStore(), registry=registry, clock_ns=Clock(time.time_ns()), listen=False)
     params = {"from": first.isoformat(), "to": (first + timedelta(days=days - 1)).isoformat()}
     with TestClient(app) as client:

@@ -7,8 +7,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ridebuy.api.open_data.settings import OpenDataSettings
 from ridebuy.devices.registry import Parking
-from ridebuy.shared.settings import Settings
 
 OPEN_DATA_PATH = "/open-data"
 
@@ -24,7 +24,7 @@ class Publisher:
     language: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Publisher:
+    def from_settings(cls, settings: OpenDataSettings) -> Publisher:
         return cls(
             name=settings.open_data_publisher,
             url=settings.open_data_publisher_url or None,

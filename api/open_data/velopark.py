@@ -15,7 +15,8 @@ from typing import Any
 
 from ridebuy.api.open_data.figures import LiveFigures
 from ridebuy.api.open_data.publication import Publisher, Uris, rfc3339
-from ridebuy.devices.registry import Parking, SecureKind
+from ridebuy.devices.registry import Parking
+from ridebuy.devices.registry.model import SecureKind
 
 MEDIA_TYPE = "application/ld+json"
 

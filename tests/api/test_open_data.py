@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
 from ridebuy.api.open_data import velopark
+from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.registry import Registry, parse_registry
-from ridebuy.shared.settings import Settings
 from ridebuy.store.base import CountBucket, DeviceSnapshot
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 from tests.api.open_data_schemas import (
@@ -113,7 +113,7 @@ class Api(InProcessApi):
 
 def make_api(tmp_path: Path, store: RangedStore, **settings: Any) -> Iterator[Api]:
     clock = Clock(NOW)
-    configured = Settings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600, **settings)
+    configured = ApiSettings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600, **settings)
     app = create_app(configured, store=store, registry=registry(), clock_ns=clock, listen=False)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, clock=clock, store=store)
@@ -475,8 +475,11 @@ def test_public_base_url_is_checked() -> None:
     from ridebuy.shared.settings import SettingsError, load_settings
 
     with pytest.raises(SettingsError, match="RIDEBUY_PUBLIC_BASE_URL"):
-        load_settings(public_base_url="velo.hannut.be")
-    assert load_settings(public_base_url="https://velo.hannut.be/").public_base_url == "https://velo.hannut.be"
+        load_settings(ApiSettings, public_base_url="velo.hannut.be")
+    assert (
+        load_settings(ApiSettings, public_base_url="https://velo.hannut.be/").public_base_url
+        == "https://velo.hannut.be"
+    )
 
 
 def test_feeds_are_in_the_openapi_document(api: Api) -> None:

@@ -9,12 +9,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.api.conftest import Stack, now_ms
-
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
 class _MapPage(BaseHTTPRequestHandler):

@@ -15,15 +15,13 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-import yaml
 
 from tests.api.conftest import Stack
 from tests.api.open_data_schemas import to_nquads, validate_datex2, validate_parking_light, validate_table
 from tests.devices.helpers import SMALL
-from tests.support.processes import RidebuyProcess
+from tests.support.processes import Processes, RidebuyProcess
+from tests.support.registries import write_registry
 from tests.support.waiting import wait_until
-
-pytestmark = pytest.mark.integration
 
 T = TypeVar("T")
 PRK = "{http://datex2.eu/schema/3/parking}"
@@ -32,7 +30,7 @@ BIKES = {"bike", "cargo", "ebike"}
 
 
 @pytest.fixture
-def small_registry_file(tmp_path: Path) -> Path:
+def registry_file(tmp_path: Path) -> Path:
     """The small registry plus a parking no sensor watches: its figures stay unknown whatever the traffic."""
     data: dict[str, Any] = copy.deepcopy(SMALL)
     data["parkings"].append(
@@ -47,16 +45,13 @@ def small_registry_file(tmp_path: Path) -> Path:
             "places": {"regular": 8, "cargo": 2},
         }
     )
-    path = tmp_path / "registry.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return write_registry(tmp_path / "registry.yaml", data)
 
 
-def simulate(stack: Stack, *extra: str) -> RidebuyProcess:
-    return RidebuyProcess(
-        ["simulate", "--mqtt-url", stack.mosquitto.url, "--registry", str(stack.registry), "--seed", "16", *extra],
-        stack.tmp_path / "simulate.log",
-    ).start()
+def simulate(processes: Processes, stack: Stack, *extra: str) -> RidebuyProcess:
+    return processes.start_ridebuy(
+        ["simulate", "--mqtt-url", stack.mosquitto.url, "--registry", str(stack.registry), "--seed", "16", *extra]
+    )
 
 
 def same_moment(stack: Stack, fetch: Callable[[], T]) -> tuple[dict[str, dict[str, Any]], T]:
@@ -75,10 +70,10 @@ def same_moment(stack: Stack, fetch: Callable[[], T]) -> tuple[dict[str, dict[st
     return found
 
 
-def test_feeds_agree_with_the_api_after_simulated_traffic(stack: Stack) -> None:
+def test_feeds_agree_with_the_api_after_simulated_traffic(stack: Stack, processes: Processes) -> None:
     stack.start_ingest()
     stack.start_api("--public-base-url", "https://velo.hannut.be", "--open-data-publisher", "Commune de Hannut")
-    traffic = simulate(stack, "--speed", "60", "--backfill", "0.1", "--duration", "6")
+    traffic = simulate(processes, stack, "--speed", "60", "--backfill", "0.1", "--duration", "6")
     assert traffic.process is not None and traffic.process.wait(120) == 0, traffic.log()[-3000:]
     wait_until(lambda: stack.json("/v1/parkings/gare")["status"] == "ok", what="live figures through the API")
 
@@ -122,10 +117,12 @@ def test_feeds_agree_with_the_api_after_simulated_traffic(stack: Stack) -> None:
     assert again.status_code == 304
 
 
-def test_counting_measures_match_the_counts_api(stack: Stack) -> None:
+def test_counting_measures_match_the_counts_api(stack: Stack, processes: Processes) -> None:
     stack.start_ingest()
     stack.start_api()
-    traffic = simulate(stack, "--speed", "120", "--backfill", "0.1", "--duration", "3", "--counter-interval", "900")
+    traffic = simulate(
+        processes, stack, "--speed", "120", "--backfill", "0.1", "--duration", "3", "--counter-interval", "900"
+    )
     assert traffic.process is not None and traffic.process.wait(120) == 0, traffic.log()[-3000:]
     # Before the simulated history (2.4 h): a quarter hour in which the counter counted and nobody passed.
     quiet_ms = (int(datetime.now(UTC).timestamp()) // 900 - 16) * 900_000
