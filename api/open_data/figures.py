@@ -1,4 +1,4 @@
-"""The live figures every feed publishes, taken from the API's own view of a parking (api.views.figures), so
+"""The live figures every feed publishes, taken from the API's own view of a parking (ridebuy.api.views.figures), so
 that a feed and /v1/parkings say the same at the same moment. Unknown stays unknown: no figure is made up."""
 
 from __future__ import annotations
