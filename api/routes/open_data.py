@@ -9,12 +9,14 @@ open data is for any page to read.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from weakref import WeakKeyDictionary
 
+import anyio
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 
@@ -55,12 +57,14 @@ class _Rendered:
 
     def __init__(self) -> None:
         self.live = RenderCache()
-        self.static = RenderCache(max_entries=100_000)
+        self.static = RenderCache(max_entries=4096)
         """Documents of the registry alone (one per parking at most): kept until the registry changes."""
         self.registry: Registry | None = None
         self.registry_since_ns = 0
         self.generation = 0
         """Counts registry replacements: the key of the static documents."""
+        self.whole: dict[Hashable, tuple[Hashable, Rendered, int]] = {}
+        """Documents of every parking at once, serialised off the event loop: key -> (version, body, as of)."""
 
 
 _CACHES: WeakKeyDictionary[LiveState, _Rendered] = WeakKeyDictionary()
@@ -94,7 +98,7 @@ def _serve(
     """A document rendered once per state of the live data (``static``: once per registry)."""
     cache = _cache(context)
     live = context.live
-    full_key = (*key, str(request.base_url))
+    full_key = (*key, _uris(request, context).base)
     if static:
         rendered: Rendered = cache.static.get(cache.generation, full_key, build)
         modified_ns = cache.registry_since_ns
@@ -102,6 +106,29 @@ def _serve(
         rendered = cache.live.get((live.version, live.modified_ns), full_key, build)
         modified_ns = max(live.modified_ns, cache.registry_since_ns)
     return conditional_response(request, rendered, modified_ns, media_type, CORS)
+
+
+async def _serve_whole(
+    request: Request, context: ApiContext, name: str, prepare: Callable[[], Callable[[], bytes]], media_type: str
+) -> Response:
+    """A document of every parking, once per state of the live data. ``prepare`` runs on the event loop, the one
+    thread that owns the live state, and takes what the document shows (frozen values); the serialisation it
+    returns, the bulk of the work (about a second for 10,000 parkings), runs in a worker thread while the loop
+    serves other requests. Built from the state as it was when asked: a change during the build makes the next
+    request build again."""
+    cache = _cache(context)
+    live = context.live
+    version = (live.version, live.modified_ns)
+    key = (name, _uris(request, context).base)
+    held = cache.whole.get(key)
+    if held is None or held[0] != version:
+        as_of_ns = max(live.modified_ns, cache.registry_since_ns)
+        content = await anyio.to_thread.run_sync(prepare())
+        held = (version, render(content), as_of_ns)
+        if len(cache.whole) >= 64:  # the base URL may come from the request's Host header: bounded
+            cache.whole.clear()
+        cache.whole[key] = held
+    return conditional_response(request, held[1], held[2], media_type, CORS)
 
 
 def _figures(live: LiveState) -> dict[str, LiveFigures]:
@@ -200,9 +227,10 @@ def _open_now(context: ApiContext, now_ns: int) -> dict[str, bool | None]:
 async def datex2_status(request: Request, context: ContextDep) -> Response:
     """DATEX II v3 ParkingStatusPublication: vacant and occupied spaces, occupancy and status per parking now."""
 
-    def build() -> bytes:
+    def prepare() -> Callable[[], bytes]:
         now_ns = context.clock_ns()
-        return datex2.parking_status(
+        return functools.partial(
+            datex2.parking_status,
             list(context.live.registry.parkings),
             _figures(context.live),
             _open_now(context, now_ns),
@@ -210,26 +238,24 @@ async def datex2_status(request: Request, context: ContextDep) -> Response:
             now_ns,
         )
 
-    return _serve(request, context, ("datex2-status",), build, datex2.MEDIA_TYPE)
+    return await _serve_whole(request, context, "datex2-status", prepare, datex2.MEDIA_TYPE)
 
 
 @router.get("/datex2/parking-light.json", responses={**_NOT_MODIFIED, 200: {"content": {datex2_light.MEDIA_TYPE: {}}}})
 async def datex2_light_publication(request: Request, context: ContextDep) -> Response:
     """DATEX II Parking Publication Light (JSON): every parking with its spaces and available spaces now."""
 
-    def build() -> bytes:
+    def prepare() -> Callable[[], bytes]:
         now_ns = context.clock_ns()
-        document = datex2_light.publication(
+        figures, hours = _figures(context.live), _open_now(context, now_ns)
+        parkings, publisher, uris = (
             list(context.live.registry.parkings),
-            _figures(context.live),
-            _open_now(context, now_ns),
             Publisher.from_settings(context.settings),
             _uris(request, context),
-            now_ns,
         )
-        return datex2_light.dumps(document)
+        return lambda: datex2_light.dumps(datex2_light.publication(parkings, figures, hours, publisher, uris, now_ns))
 
-    return _serve(request, context, ("datex2-light",), build, datex2_light.MEDIA_TYPE)
+    return await _serve_whole(request, context, "datex2-light", prepare, datex2_light.MEDIA_TYPE)
 
 
 # Counting tables ----------------------------------------------------------------------------------------------

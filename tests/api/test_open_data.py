@@ -516,3 +516,30 @@ def test_static_documents_follow_a_registry_edit(api: Api) -> None:
     )
     assert text(gare, "prk:supply/prk:quantity") == "8"
     assert api.client.get(paths[2]).headers["etag"] == before[paths[2]].headers["etag"]  # same counters, same table
+
+
+def test_status_publication_is_built_once_per_change_off_the_event_loop(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from ridebuy.api.open_data import datex2
+
+    threads: list[str] = []
+    original = datex2.parking_status
+
+    def recording(*args: Any) -> bytes:
+        threads.append(threading.current_thread().name)
+        return original(*args)
+
+    monkeypatch.setattr(datex2, "parking_status", recording)
+    first = api.client.get("/open-data/datex2/parking-status.xml")
+    again = api.client.get("/open-data/datex2/parking-status.xml", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and len(threads) == 1
+    assert threads[0] != "MainThread" and "AnyIO worker thread" in threads[0]
+
+    api.send("gare-rack", "occupancy", {"occupied": 2})
+    changed = api.client.get("/open-data/datex2/parking-status.xml", headers={"If-None-Match": first.headers["etag"]})
+    assert changed.status_code == 200 and len(threads) == 2
+    statuses = place_status(changed.content)
+    assert text(statuses["gare"], "prk:occupancy/prk:numberOfVacantSpaces") == "2" == str(free_in_api(api)["gare"][0])
