@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ridebuy.api.open_data.publication import rfc3339
@@ -134,9 +134,7 @@ def bike_counts(buckets: Iterable[CountBucket], direction: str) -> dict[int, int
     return totals
 
 
-def measure_rows(
-    channel: Channel, buckets: Iterable[CountBucket], start_ns: int, end_ns: int, every_s: int
-) -> Iterator[str]:
+def measure_rows(channel: Channel, buckets: Iterable[CountBucket], start_ns: int, end_ns: int, every_s: int) -> str:
     """Every time step of [start, end) for one channel, empty where the store holds nothing."""
     counts = bike_counts(buckets, channel.direction)
     step_ns = every_s * 1_000_000_000
@@ -144,4 +142,4 @@ def measure_rows(
     for bucket_ns in range(start_ns, end_ns, step_ns):
         count = counts.get(bucket_ns)
         rows.append((channel.id, "", rfc3339(bucket_ns), rfc3339(bucket_ns + step_ns), "" if count is None else count))
-    yield _csv(rows)
+    return _csv(rows)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from ridebuy.api.app import create_app
 from ridebuy.api.open_data import velopark
 from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.registry import Registry, parse_registry
-from ridebuy.store.base import CountBucket, DeviceSnapshot
+from ridebuy.store.base import CountBucket, DeviceSnapshot, StoreUnavailable
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 from tests.api.open_data_schemas import (
     expand,
@@ -543,3 +544,31 @@ def test_status_publication_is_built_once_per_change_off_the_event_loop(
     assert changed.status_code == 200 and len(threads) == 2
     statuses = place_status(changed.content)
     assert text(statuses["gare"], "prk:occupancy/prk:numberOfVacantSpaces") == "2" == str(free_in_api(api)["gare"][0])
+
+
+def test_measures_cut_short_by_the_store_are_logged_not_completed(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[int] = []
+    original = api.store.counter_counts
+
+    def failing_later(*args: Any, **kwargs: Any) -> list[CountBucket]:
+        calls.append(1)
+        if len(calls) > 1:
+            raise StoreUnavailable("connection refused (fake)")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(api.store, "counter_counts", failing_later)
+    received = ""
+    with (
+        contextlib.suppress(Exception),
+        api.client.stream(
+            "GET", "/open-data/counters/measures.csv", params={"from": "2026-05-01", "to": "2026-05-02"}
+        ) as response,
+    ):
+        assert response.status_code == 200  # the first query succeeded: the answer had started
+        for chunk in response.iter_text():
+            received += chunk
+    lines = received.splitlines()
+    assert len(lines) < 1 + 2 * 2 * 96  # never a complete-looking table
+    assert "measures.csv cut short after 1 of 2 store queries" in caplog.text
