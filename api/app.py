@@ -206,7 +206,7 @@ async def _keep_bootstrapped(context: ApiContext, resync: asyncio.Event) -> None
 async def _follow_registry_file(context: ApiContext) -> None:
     """Take an edited registry file at once (the ingest does the same): an adopted device is accepted and shown
     without a restart, whoever edited the file."""
-    watcher = RegistryWatcher(context.settings.registry)
+    watcher = RegistryWatcher(context.settings.registry, context.live.registry)
     while True:
         await anyio.sleep(REGISTRY_POLL_S)
         registry = await anyio.to_thread.run_sync(watcher.changed)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ridebuy.api.open_data.settings import OpenDataSettings
 from ridebuy.devices.settings import MessageLimitsSettings, RegistrySettings
@@ -35,6 +36,21 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
         description="comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
         "(for rate limits and logs); * trusts any",
     )
+    api_header_timeout_s: Annotated[float, Field(gt=0, le=300)] = Field(
+        10.0,
+        description="a connection must send a request's headers within this time (after connecting or after the "
+        "previous response), else the API closes it",
+    )
+    api_max_connections: Annotated[int, Field(ge=1)] = Field(
+        2048, description="connections the API keeps open at once (fewer if the open-file limit is lower)"
+    )
+    api_max_connections_per_client: Annotated[int, Field(ge=1)] = Field(
+        100, description="connections one client address may keep open (trusted proxies are exempt)"
+    )
+    api_ssl_certfile: Path | None = Field(
+        None, description="certificate chain (PEM) to serve the API over HTTPS itself (without a reverse proxy)"
+    )
+    api_ssl_keyfile: Path | None = Field(None, description="private key (PEM) of that certificate")
     battery_low_pct: Annotated[float, Field(ge=0, le=100)] = Field(
         20.0, description="a device reporting battery_pct below this is battery-low"
     )
@@ -50,6 +66,12 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
     town_lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(
         None, description="longitude of the town centre (default: the centre of the registry's parkings)"
     )
+
+    @model_validator(mode="after")
+    def _tls_files_go_together(self) -> Self:
+        if (self.api_ssl_certfile is None) != (self.api_ssl_keyfile is None):
+            raise ValueError("RIDEBUY_API_SSL_CERTFILE and RIDEBUY_API_SSL_KEYFILE go together: give both or neither")
+        return self
 
     @field_validator("api_rate_limit")
     @classmethod
