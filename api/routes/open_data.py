@@ -201,7 +201,10 @@ async def velopark_live(request: Request, context: ContextDep, parking_id: Parki
     def build() -> bytes:
         parking = live.registry.parking_by_id[parking_id]
         figures = live_figures(parking, live.availability(parking_id))
-        document = velopark.live_document(parking, figures, _uris(request, context), live.modified_ns)
+        # While nothing is known, the date is when availability last changed (not every message anywhere): the
+        # document, and its ETag, stay the same until something a reader could see changes.
+        as_of_ns = live.changed_ns or live.modified_ns
+        document = velopark.live_document(parking, figures, _uris(request, context), as_of_ns)
         return velopark.dumps(document)
 
     return _serve(request, context, ("velopark-live", parking_id), build, velopark.MEDIA_TYPE)

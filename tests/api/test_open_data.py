@@ -208,6 +208,13 @@ def test_velopark_live_document_holds_the_api_free_count(api: Api) -> None:
     assert "freePlaces" not in unknown and unknown["totalPlaces"] == 4
     assert f"<{MV}currentValue>" not in to_nquads(unknown)
 
+    # A message about another parking changes nothing a reader of this one could see: same document, same ETag.
+    before = api.client.get("/open-data/velopark/gare/live.jsonld")
+    api.clock.now_ns += 5 * S
+    api.send("gp-rack-1", "status", {"battery_v": 3.6})
+    after = api.client.get("/open-data/velopark/gare/live.jsonld", headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 304
+
 
 def test_live_documents_carry_validators_and_cors_and_change_with_the_live_state(api: Api) -> None:
     path = "/open-data/velopark/gare/live.jsonld"
