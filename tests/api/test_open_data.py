@@ -453,6 +453,9 @@ def test_catalogue_is_dcat_with_the_configured_licence_and_publisher(tmp_path: P
         for path in ("datex2/parking-status.xml", "velopark/abri-gare/live.jsonld", "counters/measures.csv"):
             distribution = f"<{BASE}/open-data/{path}>"
             assert f"{distribution} <http://purl.org/dc/terms/license> <{licence}> ." in rdf
+        title = "<http://purl.org/dc/terms/title>"
+        assert f'<{BASE}/open-data/#datex2-light> {title} "Parkings vélos et places libres' in rdf  # French
+        assert f'<{BASE}/open-data/#datex2-light> {title} "Bicycle parkings and free places' in rdf  # and English
         # The same catalogue when a client asks /open-data/ for JSON-LD.
         negotiated = api.client.get("/open-data/", headers={"Accept": "application/ld+json"})
         assert negotiated.json() == response.json()
@@ -470,6 +473,7 @@ def test_open_data_page_links_every_feed(api: Api) -> None:
     ):
         assert f'href="{BASE}/open-data/{path}"' in page.text
     assert "Commune de Hannut" in page.text and 'rel="license"' in page.text
+    assert '<html lang="fr">' in page.text and "Parkings vélos (DATEX II v3 ParkingTablePublication)" in page.text
 
 
 def test_identifiers_follow_the_request_when_no_public_url_is_set(tmp_path: Path, store: RangedStore) -> None:
@@ -579,3 +583,11 @@ def test_measures_cut_short_by_the_store_are_logged_not_completed(
     lines = received.splitlines()
     assert len(lines) < 1 + 2 * 2 * 96  # never a complete-looking table
     assert "measures.csv cut short after 1 of 2 store queries" in caplog.text
+
+
+def test_open_data_page_speaks_english_when_the_feeds_do(tmp_path: Path, store: RangedStore) -> None:
+    for api in make_api(tmp_path, store, open_data_language="en"):
+        page = api.client.get("/open-data/").text
+        assert '<html lang="en">' in page and "<h1>Open data: bicycle parkings and counts</h1>" in page
+        # The feeds' names follow the language too.
+        assert api.client.get("/open-data/velopark/gare.jsonld").json()["name"][0]["@language"] == "en"

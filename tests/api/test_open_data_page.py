@@ -56,7 +56,7 @@ def test_open_data_page_lists_the_feeds_and_other_origins_read_live_documents(
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
     page.goto(stack.url + "/open-data/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Open data: bicycle parkings and counts")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Données ouvertes : parkings vélos et comptages")
     expect(page.locator("section")).to_have_count(6)
     expect(page.get_by_role("link", name="datex2/parking-status.xml")).to_be_visible()
     expect(page.locator("section#velopark li")).to_have_count(12)  # one document per Hannut parking
