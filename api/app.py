@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager, suppress
 import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from ridebuy import __version__
@@ -174,7 +173,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     for module in (parkings, counters, devices, stream, health, web, admin, open_data):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=web.static_dir()), name="static")
+    app.mount("/static", web.static_app(), name="static")
     return app
 
 

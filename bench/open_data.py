@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -33,6 +34,7 @@ from ridebuy.api.open_data import datex2, datex2_light, velopark
 from ridebuy.api.open_data.figures import LiveFigures, live_figures, open_now
 from ridebuy.api.open_data.publication import Publisher, Uris
 from ridebuy.api.settings import ApiSettings
+from ridebuy.api.views import Moment
 from ridebuy.devices.registry import parse_registry
 from ridebuy.devices.topics import device_topic
 from ridebuy.store.base import CountBucket
@@ -86,7 +88,8 @@ def builds(parkings: int) -> BuildFigure:
     def on_loop() -> tuple[dict[str, LiveFigures], dict[str, bool | None]]:
         snapshot = live.snapshot()
         figures = {p.id: live_figures(p, snapshot.get(p.id)) for p in parkings_list}
-        return figures, {p.id: open_now(p, now_ns) for p in parkings_list}
+        moment = Moment(now_ns, ZoneInfo("Europe/Brussels"))
+        return figures, {p.id: open_now(p, moment) for p in parkings_list}
 
     figures, hours = on_loop()
 

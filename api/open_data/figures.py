@@ -3,20 +3,13 @@ that a feed and /v1/parkings say the same at the same moment. Unknown stays unkn
 
 from __future__ import annotations
 
-import functools
-import logging
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from opening_hours import OpeningHours
 
 from ridebuy.api.timeparams import to_ns
-from ridebuy.api.views import figures
+from ridebuy.api.views import Moment, figures
 from ridebuy.devices.availability import Availability, ParkingStatus
+from ridebuy.devices.opening_hours import open_at
 from ridebuy.devices.registry import Parking
-
-log = logging.getLogger(__name__)
 
 ALMOST_FULL_SHARE = 0.1
 """At or below this share of the watched spaces free, a parking is almost full (DATEX II ``almostFull``)."""
@@ -55,28 +48,10 @@ def live_figures(parking: Parking, availability: Availability | None) -> LiveFig
     )
 
 
-def open_now(parking: Parking, moment_ns: int) -> bool | None:
-    """Whether the parking is open at ``moment_ns``: closed in the registry, else by its ``opening_hours``
-    (OpenStreetMap syntax, read in the time zone and with the public holidays of the parking's coordinates);
-    None when the registry does not say or the hours cannot be read."""
+def open_now(parking: Parking, moment: Moment) -> bool | None:
+    """Whether the parking is open at ``moment``, as /v1/parkings' ``open_now`` says (the same function, in the
+    town's time zone: no opening hours means always open), and closed whenever the registry marks it closed;
+    None when its hours say "unknown" at that moment."""
     if parking.closed:
         return False
-    if parking.opening_hours is None:
-        return None
-    hours = _parsed_hours(parking.opening_hours, parking.lat, parking.lon)
-    if hours is None:
-        return None
-    moment = datetime.fromtimestamp(moment_ns // 1_000_000_000, _UTC)
-    return bool(hours.is_open(moment))
-
-
-_UTC = ZoneInfo("UTC")  # the parser wants a zone with a key, not datetime.UTC
-
-
-@functools.lru_cache(maxsize=1024)
-def _parsed_hours(expression: str, lat: float, lon: float) -> OpeningHours | None:
-    try:
-        return OpeningHours(expression, coords=(lat, lon), auto_timezone=True, auto_country=True)
-    except Exception as exc:  # its ParserError is missing from its type stubs
-        log.warning("cannot read opening_hours %r: %s", expression, exc)
-        return None
+    return open_at(parking.opening_hours, moment.now, moment.timezone)

@@ -40,11 +40,12 @@ def _organisation(publisher: Publisher, uris: Uris) -> dict[str, Any]:
 
 
 def _allowed(parking: Parking, counted: bool) -> list[dict[str, Any]]:
-    """Places per bike type where the registry gives them, else the whole capacity for regular bikes."""
+    """Places per bike type where the registry gives them, else the whole capacity for regular bikes. Places the
+    registry does not assign to a type are for any bike: a regular bike fits them."""
     places = parking.places
     amounts = (
         [
-            ("vpt:RegularBicycle", places.regular),
+            ("vpt:RegularBicycle", places.regular + max(parking.capacity - places.total, 0)),
             ("vpt:CargoBicycle", places.cargo),
             ("vpt:ElectricBicycle", places.ebike),
         ]

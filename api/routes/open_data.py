@@ -30,6 +30,7 @@ from ridebuy.api.open_data.figures import LiveFigures, live_figures, open_now
 from ridebuy.api.open_data.publication import Publisher, Uris
 from ridebuy.api.schemas import ErrorOut, ValidationErrorOut
 from ridebuy.api.timeparams import NS_PER_S, to_ns
+from ridebuy.api.views import Moment
 from ridebuy.devices.registry import Registry
 from ridebuy.store.base import StoreError
 
@@ -223,8 +224,8 @@ async def datex2_table(request: Request, context: ContextDep) -> Response:
     return _serve(request, context, ("datex2-table",), build, datex2.MEDIA_TYPE, static=True)
 
 
-def _open_now(context: ApiContext, now_ns: int) -> dict[str, bool | None]:
-    return {p.id: open_now(p, now_ns) for p in context.live.registry.parkings}
+def _open_now(context: ApiContext, moment: Moment) -> dict[str, bool | None]:
+    return {p.id: open_now(p, moment) for p in context.live.registry.parkings}
 
 
 @router.get("/datex2/parking-status.xml", responses={**_NOT_MODIFIED, 200: {"content": {datex2.MEDIA_TYPE: {}}}})
@@ -232,14 +233,14 @@ async def datex2_status(request: Request, context: ContextDep) -> Response:
     """DATEX II v3 ParkingStatusPublication: vacant and occupied spaces, occupancy and status per parking now."""
 
     def prepare() -> Callable[[], bytes]:
-        now_ns = context.clock_ns()
+        moment = context.moment()
         return functools.partial(
             datex2.parking_status,
             list(context.live.registry.parkings),
             _figures(context.live),
-            _open_now(context, now_ns),
+            _open_now(context, moment),
             Publisher.from_settings(context.settings),
-            now_ns,
+            moment.now_ns,
         )
 
     return await _serve_whole(request, context, "datex2-status", prepare, datex2.MEDIA_TYPE)
@@ -250,8 +251,9 @@ async def datex2_light_publication(request: Request, context: ContextDep) -> Res
     """DATEX II Parking Publication Light (JSON): every parking with its spaces and available spaces now."""
 
     def prepare() -> Callable[[], bytes]:
-        now_ns = context.clock_ns()
-        figures, hours = _figures(context.live), _open_now(context, now_ns)
+        moment = context.moment()
+        now_ns = moment.now_ns
+        figures, hours = _figures(context.live), _open_now(context, moment)
         parkings, publisher, uris = (
             list(context.live.registry.parkings),
             Publisher.from_settings(context.settings),

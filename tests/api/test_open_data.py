@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
 from ridebuy.api.open_data import velopark
+from ridebuy.api.open_data.publication import Publisher, Uris
 from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.registry import Registry, parse_registry
 from ridebuy.store.base import CountBucket, DeviceSnapshot, StoreUnavailable
@@ -314,7 +315,11 @@ def test_datex2_status_is_valid_and_its_vacant_spaces_are_the_api_free(api: Api)
     assert text(statuses["shut"], "fac:openingStatus") == "closed"
     assert text(statuses["abri-gare"], "fac:openingStatus") == "open"  # 24/7
     assert text(statuses["marche"], "fac:openingStatus") == "open"  # Monday 09:33 in Brussels time
-    assert text(statuses["grand-place"], "fac:openingStatus") is None  # the registry does not say
+    assert text(statuses["grand-place"], "fac:openingStatus") == "open"  # no hours: always open, as /v1/parkings
+    opened = {p["id"]: p["open_now"] for p in api.client.get("/v1/parkings").json()["parkings"]}
+    for parking_id, status in statuses.items():
+        expected = "closed" if parking_id == "shut" else {True: "open", False: "closed", None: None}[opened[parking_id]]
+        assert text(status, "fac:openingStatus") == expected, parking_id
 
 
 def test_datex2_status_follows_opening_hours_in_local_time(api: Api) -> None:
@@ -591,3 +596,15 @@ def test_open_data_page_speaks_english_when_the_feeds_do(tmp_path: Path, store: 
         assert '<html lang="en">' in page and "<h1>Open data: bicycle parkings and counts</h1>" in page
         # The feeds' names follow the language too.
         assert api.client.get("/open-data/velopark/gare.jsonld").json()["name"][0]["@language"] == "en"
+
+
+def test_places_not_assigned_to_a_type_count_as_regular_in_velopark() -> None:
+    parking = parse_registry(
+        {"parkings": [{"id": "p", "name": "P", "lat": 50.67, "lon": 5.07, "capacity": 12, "places": {"cargo": 2}}]},
+        "one.yaml",
+    ).parkings[0]
+    document = velopark.parking_document(
+        parking, Publisher("Commune", None, "https://x.example/licence", "BE", "fr"), Uris(BASE), counted=False
+    )
+    amounts = {a["bicycleType"]: a["bicyclesAmount"] for a in document["@graph"][0]["allows"]}
+    assert amounts == {"vpt:RegularBicycle": 10, "vpt:CargoBicycle": 2}
