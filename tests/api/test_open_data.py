@@ -608,3 +608,22 @@ def test_places_not_assigned_to_a_type_count_as_regular_in_velopark() -> None:
     )
     amounts = {a["bicycleType"]: a["bicyclesAmount"] for a in document["@graph"][0]["allows"]}
     assert amounts == {"vpt:RegularBicycle": 10, "vpt:CargoBicycle": 2}
+
+
+def test_every_feed_of_the_hannut_sample_is_valid(tmp_path: Path) -> None:
+    """The sample registry uses the parking attributes (hours, places, prices, photos): all of it must stay valid."""
+    from ridebuy.devices.registry import load_registry, sample_registry_path
+
+    hannut = load_registry(sample_registry_path())
+    settings = ApiSettings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600, public_base_url=BASE)
+    app = create_app(settings, store=RangedStore(), registry=hannut, clock_ns=Clock(NOW), listen=False)
+    with TestClient(app) as client:
+        validate_datex2(client.get("/open-data/datex2/parking-table.xml").content)
+        validate_datex2(client.get("/open-data/datex2/parking-status.xml").content)
+        validate_parking_light(client.get("/open-data/datex2/parking-light.json").json())
+        for parking in hannut.parkings:
+            for path in (f"/open-data/velopark/{parking.id}.jsonld", f"/open-data/velopark/{parking.id}/live.jsonld"):
+                assert to_nquads(client.get(path).json()), path
+        validate_table(client.get("/open-data/counters/sites.csv").text, "site")
+        validate_table(client.get("/open-data/counters/channels.csv").text, "channel")
+        assert to_nquads(client.get("/open-data/catalogue.jsonld").json())
