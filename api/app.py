@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager, suppress
 import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from ridebuy import __version__
@@ -22,7 +21,7 @@ from ridebuy.api.live_state import BatteryThresholds, LiveState
 from ridebuy.api.live_subscription import listen_forever
 from ridebuy.api.metrics import ApiMetrics
 from ridebuy.api.ratelimit import RateLimit
-from ridebuy.api.routes import admin, counters, devices, health, parkings, stream, web
+from ridebuy.api.routes import admin, counters, devices, health, open_data, parkings, stream, web
 from ridebuy.api.security import BodyLimit, SecurityHeaders
 from ridebuy.api.settings import ApiSettings
 from ridebuy.api.store_access import StoreAccess
@@ -57,6 +56,11 @@ _TAGS = [
     {"name": "devices", "description": "device health"},
     {"name": "stream", "description": "server-sent events of availability changes"},
     {"name": "operations", "description": "health, readiness and metrics"},
+    {
+        "name": "open data",
+        "description": "Velopark JSON-LD, DATEX II v3 (XML and Light JSON), French counting tables and their "
+        "DCAT-AP catalogue; see docs/open-data.md",
+    },
     {
         "name": "admin",
         "description": "dead letters, unknown devices and adoption; need `Authorization: Bearer <RIDEBUY_API_TOKEN>`",
@@ -167,9 +171,9 @@ def create_app(
             expose_headers=["ETag", "Last-Modified", "Retry-After"],
         )
     app.add_middleware(SecurityHeaders)
-    for module in (parkings, counters, devices, stream, health, web, admin):
+    for module in (parkings, counters, devices, stream, health, web, admin, open_data):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=web.static_dir()), name="static")
+    app.mount("/static", web.static_app(), name="static")
     return app
 
 

@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from ridebuy.api.open_data.settings import OpenDataSettings
 from ridebuy.devices.settings import MessageLimitsSettings, RegistrySettings
 from ridebuy.shared.settings import NOT_A_FLAG, BrokerSettings
 from ridebuy.store.settings import StoreSettings
 
 
-class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimitsSettings):
+class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimitsSettings, OpenDataSettings):
     api_host: str = Field("127.0.0.1", description="address the API listens on")
     api_token: SecretStr | None = Field(
         None, description="admin token for /v1/admin endpoints (environment only)", json_schema_extra=NOT_A_FLAG
@@ -65,6 +66,49 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
     town_lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(
         None, description="longitude of the town centre (default: the centre of the registry's parkings)"
     )
+
+    town_name: str = Field(
+        "Hannut", min_length=1, max_length=80, description="the town's name, shown in the web page's title"
+    )
+    town_timezone: str = Field(
+        "Europe/Brussels",
+        description="IANA time zone of the town: opening hours and usual-occupancy trends are in its local time",
+    )
+    web_tile_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="map tiles of the web page ({z}/{x}/{y} template; https); OpenStreetMap's own tiles are for "
+        "light use only (see docs/app.md): a busy town points this at its own or a commercial tile server; "
+        "empty: no tiles",
+    )
+    web_tile_attribution: str = Field(
+        "© OpenStreetMap contributors",
+        description="attribution the tile provider requires, shown on the map (links to the licence are added "
+        "for OpenStreetMap)",
+    )
+
+    @field_validator("town_timezone")
+    @classmethod
+    def _town_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not an IANA time zone, e.g. Europe/Brussels") from None
+        return value
+
+    @field_validator("web_tile_url")
+    @classmethod
+    def _web_tile_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        parts = urlsplit(value.replace("{", "").replace("}", ""))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        if not all(f"{{{key}}}" in value for key in ("z", "x", "y")):
+            raise ValueError("must contain {z}, {x} and {y}")
+        return value
 
     @model_validator(mode="after")
     def _tls_files_go_together(self) -> Self:

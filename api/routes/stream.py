@@ -10,8 +10,9 @@ from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from sse_starlette.sse import AppStatus
 
-from ridebuy.api.deps import LiveDep
-from ridebuy.api.live_state import LiveState, Subscriber
+from ridebuy.api.context import ApiContext
+from ridebuy.api.deps import ContextDep
+from ridebuy.api.live_state import Subscriber
 from ridebuy.api.schemas import ParkingList
 from ridebuy.api.views import parking_out
 
@@ -38,25 +39,27 @@ data: {"id":"grand-place","name":"Grand-Place",...,"free":8,"status":"ok","last_
 class _Stream:
     """One client's event stream; it ends cleanly (a complete HTTP response) when the server shuts down."""
 
-    def __init__(self, live: LiveState) -> None:
-        self.live = live
+    def __init__(self, context: ApiContext) -> None:
+        self.context = context
         self.closing = anyio.Event()
         """Set by sse-starlette when the server shuts down."""
         self.subscriber: Subscriber | None = None
 
     async def events(self) -> AsyncIterator[ServerSentEvent]:
-        live = self.live
+        live = self.context.live
         self.subscriber = subscriber = live.subscribe()
         try:
             if self.closing.is_set():
                 return
             snapshot = live.snapshot()
-            parkings = [parking_out(p, snapshot.get(p.id)) for p in live.registry.parkings]
+            moment = self.context.moment()
+            parkings = [parking_out(p, snapshot.get(p.id), live.registry, moment) for p in live.registry.parkings]
             yield ServerSentEvent(ParkingList(parkings=parkings).model_dump_json(), event="snapshot", retry=RETRY_MS)
             while (availability := await subscriber.queue.get()) is not None:
                 parking = live.registry.parking_by_id.get(availability.parking_id)
                 if parking is not None:
-                    yield ServerSentEvent(parking_out(parking, availability).model_dump_json(), event="availability")
+                    body = parking_out(parking, availability, live.registry, self.context.moment())
+                    yield ServerSentEvent(body.model_dump_json(), event="availability")
         finally:
             live.unsubscribe(subscriber)
 
@@ -77,9 +80,9 @@ class _Stream:
     description=_STREAM_DOC,
     responses={200: {"content": {"text/event-stream": {}}, "description": "an endless event stream"}},
 )
-async def stream(live: LiveDep) -> EventSourceResponse:
+async def stream(context: ContextDep) -> EventSourceResponse:
     """Server-sent events of availability changes (live, no polling)."""
-    events = _Stream(live)
+    events = _Stream(context)
     return EventSourceResponse(
         events.events(),
         ping=PING_S,
