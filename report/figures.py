@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from ridebuy.devices.registry import Registry
 from ridebuy.devices.ride_and_buy import CYCLE_CLASSES, RideAndBuyAssumptions, co2_avoided_kg, is_full
-from ridebuy.report.period import NS_PER_S, Period, days_between, ns
+from ridebuy.report.period import NS_PER_S, Period, ns
 from ridebuy.store.base import Store
 
 HOUR_S = 3600
@@ -204,6 +204,3 @@ def month_figures(store: Store, registry: Registry, period: Period, assumptions:
     figures.co2_kg = co2_avoided_kg(figures.cycle_trips, assumptions)
     figures.offline, figures.data_from = _offline(store, registry, period)
     return figures
-
-
-__all__ = ["MonthFigures", "OfflineDevice", "ParkingFull", "WeekPassages", "days_between", "month_figures"]

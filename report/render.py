@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +44,10 @@ class Words:
     def __call__(self, key: str, **fields: object) -> str:
         text = self._words[key]
         return str(text).format(**fields) if fields else str(text)
+
+    def names(self, key: str) -> list[str]:
+        """A list of words (months, weekdays)."""
+        return list(self._words[key])
 
     def number(self, value: float, decimals: int = 0) -> str:
         text = f"{value:,.{decimals}f}"
@@ -117,7 +121,7 @@ def _summary(f: MonthFigures, w: Words) -> list[str]:
     cells = [(v, d, h) for d, row in enumerate(f.occupancy_grid) for h, v in enumerate(row) if v is not None]
     if cells:
         value, weekday, hour = max(cells)
-        lines.append(w("s_busy_hour", weekday=w._words["weekdays"][weekday], hour=hour, pct=w.pct(value)))
+        lines.append(w("s_busy_hour", weekday=w.names("weekdays")[weekday], hour=hour, pct=w.pct(value)))
     if f.offline:
         longest = max(f.offline, key=lambda o: o.longest_s)
         lines.append(
@@ -140,9 +144,7 @@ def render_html(figures: MonthFigures, context: Context, now: datetime | None = 
     w = Words(context.language)
     f = figures
     period = f.period
-    end_day = (
-        period.end.date() if period.partial else (period.end.date().fromordinal(period.end.date().toordinal() - 1))
-    )
+    end_day = period.end.date() if period.partial else period.end.date() - timedelta(days=1)
     source = w(
         "source",
         town=context.town,
@@ -154,7 +156,7 @@ def render_html(figures: MonthFigures, context: Context, now: datetime | None = 
     full_rows = [p for p in f.parkings if p.full_share_pct is not None]
     images = {
         "grid": charts.occupancy_grid(
-            f.occupancy_grid, w._words["weekdays_short"], w("grid_chart"), w("hour_axis"), source
+            f.occupancy_grid, w.names("weekdays_short"), w("grid_chart"), w("hour_axis"), source
         ),
         "full": charts.full_shares(
             [p.name for p in full_rows],
