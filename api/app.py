@@ -20,8 +20,9 @@ from api.geo import Position
 from api.listener import listen_forever
 from api.live import BatteryThresholds, LiveState
 from api.metrics import ApiMetrics
+from api.panel_service import PanelService
 from api.ratelimit import RateLimit
-from api.routes import admin, counters, devices, health, parkings, stream, web
+from api.routes import admin, counters, devices, health, panels, parkings, stream, web
 from api.security import BodyLimit, SecurityHeaders
 from api.store_access import StoreAccess
 from devices.native import Limits
@@ -56,6 +57,7 @@ _TAGS = [
     {"name": "counters", "description": "counting sites and their passages"},
     {"name": "devices", "description": "device health"},
     {"name": "stream", "description": "server-sent events of availability changes"},
+    {"name": "panels", "description": "display panels: what each shows, as JSON and fixed-width text for LED signs"},
     {"name": "operations", "description": "health, readiness and metrics"},
     {
         "name": "admin",
@@ -111,6 +113,7 @@ def create_app(
         centre=town_centre(settings, registry),
         clock_ns=clock_ns,
     )
+    panel_service = PanelService(context)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -133,6 +136,7 @@ def create_app(
             tasks.start_soon(_keep_bootstrapped, context, resync)
             tasks.start_soon(_expire_forever, context)
             tasks.start_soon(_follow_registry_file, context)
+            panel_service.start(tasks, parse_broker_url(settings.mqtt_url) if listen else None)
             try:
                 yield
             finally:
@@ -150,6 +154,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.context = context
+    app.state.panels = panel_service
     install_error_handlers(app)
     # Middleware runs outside in, the last added first: headers on every answer (429 and 413 too), CORS, the rate
     # limit, then the body limit.
@@ -167,8 +172,9 @@ def create_app(
             expose_headers=["ETag", "Last-Modified", "Retry-After"],
         )
     app.add_middleware(SecurityHeaders)
-    for module in (parkings, counters, devices, stream, health, web, admin):
+    for module in (parkings, counters, devices, stream, panels, health, web, admin):
         app.include_router(module.router)
+    app.include_router(panels.page_router)
     app.mount("/static", StaticFiles(directory=web.static_dir()), name="static")
     return app
 

@@ -17,6 +17,8 @@ SETTINGS = (
     "api_host", "api_port", "api_cors_origins", "api_expire_interval_s", "town_lat", "town_lon",
     "max_payload_bytes", "max_future_s", "api_max_body_bytes", "api_rate_limit", "api_trusted_proxies",
     "battery_low_pct", "battery_low_v",
+    "town_timezone", "panel_publish_interval_s", "panel_stale_after_s", "panel_text_width",
+    "panel_ride_and_buy_refresh_s", "ride_and_buy_trip_km", "ride_and_buy_car_share", "ride_and_buy_co2_g_per_km",
 )
 """Settings of ``ridebuy api`` besides the common ones (each also a flag). RIDEBUY_API_TOKEN is deliberately not a
 flag: a command line is visible to every user of the machine (ps); the token comes from the environment only."""
