@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
 from devices.ids import Identifier
 
@@ -71,9 +71,31 @@ ARROW_ASCII: Mapping[Arrow, str] = {
 }
 """Two characters at most, for signs without arrows in their font."""
 
-_Text = Annotated[str, Field(min_length=1, max_length=200)]
-LocalText = _Text | dict[Language, _Text]
-"""One text for every language, or one per language."""
+MAX_TEXT_CHARS = 200
+
+
+def _local_text(value: Any) -> str | dict[str, str]:
+    """A text, or one per language; one clear sentence when it is neither (not one per union branch)."""
+
+    def checked(text: Any, what: str) -> str:
+        if not isinstance(text, str) or not 1 <= len(text.strip()) <= MAX_TEXT_CHARS:
+            raise ValueError(f"{what}must be a text of 1 to {MAX_TEXT_CHARS} characters")
+        return text
+
+    if isinstance(value, str):
+        return checked(value, "")
+    if isinstance(value, dict) and value:
+        texts: dict[str, str] = {}
+        for key, text in value.items():
+            if key not in Language.__members__.values():
+                raise ValueError(f"'{key}' is not a language ({', '.join(Language)})")
+            texts[Language(key).value] = checked(text, f"the '{key}' text ")
+        return texts
+    raise ValueError(f"must be a text, or a mapping of language ({', '.join(Language)}) to text")
+
+
+LocalText = Annotated[str | dict[str, str], PlainValidator(_local_text)]
+"""One text for every language, or one per language (keys: values of :class:`Language`)."""
 
 
 class _PanelEntry(BaseModel):

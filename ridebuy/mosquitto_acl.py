@@ -29,6 +29,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
+from devices.panels import PANEL_TREE
 from devices.registry import Device, DeviceFormat, Registry
 from devices.topics import SUBSCRIPTION, MessageKind, device_topic
 
@@ -51,6 +52,8 @@ class Role(StrEnum):
     API = "api"
     SIMULATOR = "simulator"
     NETWORK_SERVER = "network-server"
+    PANEL = "panel"
+    """Display panel controllers (LED signs): read the panels' state the API publishes, write nothing."""
 
 
 SERVICE_USERNAMES: Mapping[Role, str] = {
@@ -58,6 +61,7 @@ SERVICE_USERNAMES: Mapping[Role, str] = {
     Role.API: "ridebuy-api",
     Role.SIMULATOR: "ridebuy-simulator",
     Role.NETWORK_SERVER: "network-server",
+    Role.PANEL: "ridebuy-panel",
 }
 
 
@@ -86,7 +90,9 @@ def plan_users(registry: Registry, *, simulator: bool = True) -> list[MqttUser]:
     readable = (SUBSCRIPTION, *lorawan_trees)
     users = [
         MqttUser(SERVICE_USERNAMES[Role.INGEST], Role.INGEST, read=readable),
-        MqttUser(SERVICE_USERNAMES[Role.API], Role.API, read=readable),
+        # Only the API writes the panels' retained state (docs/panel.md); sign controllers share a read-only user.
+        MqttUser(SERVICE_USERNAMES[Role.API], Role.API, read=readable, write=(PANEL_TREE,)),
+        MqttUser(SERVICE_USERNAMES[Role.PANEL], Role.PANEL, read=(PANEL_TREE,)),
     ]
     if simulator:
         users.append(MqttUser(SERVICE_USERNAMES[Role.SIMULATOR], Role.SIMULATOR, write=(SUBSCRIPTION,)))
