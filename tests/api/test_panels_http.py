@@ -109,7 +109,9 @@ def test_the_text_form_for_led_signs(api: InProcessApi) -> None:
     answer = api.client.get("/v1/panels/entree.txt", params={"width": 8})
     assert answer.headers["content-type"] == "text/plain; charset=utf-8"
     assert answer.text == "Gare     FULL →\nGrand-Pl   --  \nClosed o   --  \n"
-    again = api.client.get("/v1/panels/entree.txt", params={"width": 8}, headers={"If-None-Match": answer.headers["etag"]})
+    again = api.client.get(
+        "/v1/panels/entree.txt", params={"width": 8}, headers={"If-None-Match": answer.headers["etag"]}
+    )
     assert again.status_code == 304
     plain = api.client.get("/v1/panels/entree.txt", params={"width": 4, "ascii": "true"})
     assert plain.headers["content-type"] == "text/plain; charset=us-ascii"
