@@ -67,6 +67,12 @@ def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(args, settings)
 
 
+def _run_panel_preview(args: argparse.Namespace, settings: Settings) -> int:
+    from api.panel_preview import run_panel_preview
+
+    return run_panel_preview(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ridebuy",
@@ -128,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_dashboards_arguments(
         dashboards, lambda push: _add_setting_flags(push, ("store_url", "store_token", "log_level"))
     )
+
+    preview = commands.add_parser("panel-preview", help="show a display panel in a browser window, for setting it up")
+    _add_setting_flags(preview, ("log_level",))
+    from api.panel_preview import add_arguments as add_preview_arguments
+
+    add_preview_arguments(preview)
+    preview.set_defaults(handler=_run_panel_preview)
 
     devices = commands.add_parser("devices", help="device administration (MQTT credentials and ACLs)")
     from ridebuy.devices_cli import add_arguments as add_devices_arguments

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
+from ridebuy.cli import main
 from tests.api.conftest import TOPIC, Stack, now_ms
 from tests.support.mqtt import publish_all
 
@@ -202,3 +203,23 @@ def test_the_panel_hides_its_figures_while_the_api_is_away_and_recovers_after_a_
 
 def _is_problem(message: ConsoleMessage) -> bool:
     return message.type in ("error", "warning")
+
+
+def test_panel_preview_shows_the_panel_scaled_into_an_ordinary_window(
+    town: Stack, browser: Browser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["panel-preview", "nowhere", "--api-url", town.url, "--no-browser"]) == 2
+    assert f"the registry of the API at {town.url} has no panel 'nowhere'" in capsys.readouterr().err
+
+    assert main(["panel-preview", "entree-nord", "--api-url", town.url, "--size", "1080x1920", "--no-browser"]) == 0
+    url = capsys.readouterr().out.strip()
+    assert url == f"{town.url}/panel/entree-nord?size=1080x1920"
+    page, problems = open_panel(browser, url, 1280, 800)  # a laptop's window
+    expect(page.locator("body")).to_have_class("preview")
+    expect(page.locator("li.row")).to_have_count(4)
+    box = page.locator("#stage").bounding_box()
+    assert box is not None
+    assert box["height"] == pytest.approx(800, abs=1)  # the portrait screen, scaled to the window's height
+    assert box["width"] == pytest.approx(1080 * 800 / 1920, abs=1)
+    assert problems == []
+    page.context.close()
