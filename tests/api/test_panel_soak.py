@@ -104,7 +104,8 @@ def test_soak_the_panel_page_keeps_its_heap_and_dom_flat(panel_stack: Stack, bro
     print(f"\npanel soak: {sent[0] if sent else '?'} messages over {SOAK_S:.0f} s at {RATE_PER_S:.0f}/s")
     print(" t (s)  JS heap used (KiB)  DOM nodes  listeners  shown")
     for at, m, shown in samples:
-        print(f"{at:6.0f}  {m['JSHeapUsedSize'] / 1024:18.1f}  {m['Nodes']:9.0f}  {m['JSEventListeners']:9.0f}  {shown}")
+        heap_kib, nodes, listeners = m["JSHeapUsedSize"] / 1024, m["Nodes"], m["JSEventListeners"]
+        print(f"{at:6.0f}  {heap_kib:18.1f}  {nodes:9.0f}  {listeners:9.0f}  {shown}")
     assert errors == []
     assert len(samples) >= 3
     assert len({shown for _, _, shown in samples}) > 1, "the page did not follow the changes"
