@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.ride_and_buy_line import month_start
+from api.ride_and_buy_line import MonthFigures, RideAndBuyLine, month_start
 from devices.registry import Registry, parse_registry
+from devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyTotals
 from ridebuy.settings import Settings
 from ridebuy.store.base import CountBucket, DeviceSnapshot
 from tests.api.fakes import Clock, FakeStore, InProcessApi
@@ -168,3 +169,14 @@ def test_the_ride_and_buy_line_counts_this_months_cyclists(api: InProcessApi) ->
 )
 def test_the_month_starts_at_local_midnight(now: datetime, month: str, start: datetime) -> None:
     assert month_start(int(now.timestamp()) * S, ZoneInfo("Europe/Brussels")) == (month, int(start.timestamp()) * S)
+
+
+def test_an_old_or_last_months_count_is_not_shown() -> None:
+    line = RideAndBuyLine(DEFAULT_ASSUMPTIONS, ZoneInfo("Europe/Brussels"), refresh_s=300)
+    assert line.out(NOW) is None  # never counted
+    line.latest = MonthFigures("2026-05", RideAndBuyTotals(visits=10, cycle_trips=20), counted_ns=NOW)
+    shown = line.out(NOW + 899 * S)
+    assert shown is not None and (shown.visits, shown.co2_avoided_kg) == (10, 5.1)
+    assert line.out(NOW + 901 * S) is None  # three refresh periods without a count: the store is away
+    line.latest = MonthFigures("2026-04", RideAndBuyTotals(visits=10, cycle_trips=20), counted_ns=NOW)
+    assert line.out(NOW) is None  # counted last month
