@@ -10,12 +10,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.ride_and_buy_line import MonthFigures, RideAndBuyLine, month_start
 from devices.registry import Registry, parse_registry
 from devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyTotals
+from ridebuy.cli import main
 from ridebuy.settings import Settings
 from ridebuy.store.base import CountBucket, DeviceSnapshot
 from tests.api.fakes import Clock, FakeStore, InProcessApi
@@ -180,3 +182,13 @@ def test_an_old_or_last_months_count_is_not_shown() -> None:
     assert line.out(NOW + 901 * S) is None  # three refresh periods without a count: the store is away
     line.latest = MonthFigures("2026-04", RideAndBuyTotals(visits=10, cycle_trips=20), counted_ns=NOW)
     assert line.out(NOW) is None  # counted last month
+
+
+def test_a_bad_panel_stops_the_api_with_a_sentence(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    data = copy.deepcopy(SMALL)
+    data["panels"] = [{"id": "entree", "title": "Parkings", "parkings": ["gare", "nowhere"]}]
+    path = tmp_path / "town.yaml"
+    path.write_text(yaml.safe_dump(data))
+    code = main(["api", "--registry", str(path), "--store-url", f"sqlite:///{tmp_path / 'db.sqlite'}"])
+    assert code == 2
+    assert f"{path}: panels[0] (id 'entree'), field 'parkings.1.parking': unknown parking 'nowhere'" in caplog.text
