@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from devices.registry import DeviceFormat
+from ridebuy.devices.registry import DeviceFormat
 
 
 class _Body(BaseModel):

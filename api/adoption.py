@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from devices.envelopes import chirpstack, format_of_topic, ttn
-from devices.registry import DeviceFormat, Registry
-from devices.topics import TopicError, parse_topic
+from ridebuy.devices.envelopes import chirpstack, format_of_topic, ttn
+from ridebuy.devices.registry import DeviceFormat, Registry
+from ridebuy.devices.topics import TopicError, parse_topic
 from ridebuy.store.base import Rejection
 
 _DEV_EUI = re.compile(r"\bDevEUI ([0-9A-Fa-f]{16})\b")

@@ -14,25 +14,25 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from api.context import ApiContext
-from api.errors import install_error_handlers
-from api.geo import Position
-from api.listener import listen_forever
-from api.live import BatteryThresholds, LiveState
-from api.metrics import ApiMetrics
-from api.panel_service import PanelService
-from api.ratelimit import RateLimit
-from api.routes import admin, counters, devices, health, panels, parkings, stream, web
-from api.security import BodyLimit, SecurityHeaders
-from api.store_access import StoreAccess
-from devices.native import Limits
-from devices.registry import Registry
+from ridebuy.api.context import ApiContext
+from ridebuy.api.errors import install_error_handlers
+from ridebuy.api.geo import Position
+from ridebuy.api.live_subscription import listen_forever
+from ridebuy.api.live_state import BatteryThresholds, LiveState
+from ridebuy.api.metrics import ApiMetrics
+from ridebuy.api.panel_service import PanelService
+from ridebuy.api.ratelimit import RateLimit
+from ridebuy.api.routes import admin, counters, devices, health, panels, parkings, stream, web
+from ridebuy.api.security import BodyLimit, SecurityHeaders
+from ridebuy.api.store_access import StoreAccess
+from ridebuy.devices.native import Limits
+from ridebuy.devices.registry import Registry
 from ridebuy import __version__
-from ridebuy.backoff import Backoff
-from ridebuy.brokers import parse_broker_url
-from ridebuy.registry_load import load_registry_lean
-from ridebuy.registry_watch import RegistryWatcher
-from ridebuy.settings import Settings
+from ridebuy.shared.backoff import Backoff
+from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.devices.registry.load import load_registry_lean
+from ridebuy.devices.registry.watch import RegistryWatcher
+from ridebuy.shared.settings import Settings
 from ridebuy.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.context import ApiContext
-from api.deps import get_context
+from ridebuy.api.context import ApiContext
+from ridebuy.api.deps import get_context
 
 log = logging.getLogger(__name__)
 

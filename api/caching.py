@@ -11,7 +11,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from fastapi import Request, Response
 from pydantic import BaseModel
 
-from api.timeparams import NS_PER_S
+from ridebuy.api.timeparams import NS_PER_S
 
 
 def _etag_matches(header: str, etag: str) -> bool:

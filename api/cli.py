@@ -7,9 +7,9 @@ import logging
 import signal
 from types import FrameType
 
-from devices.registry import RegistryError
-from ridebuy.brokers import parse_broker_url
-from ridebuy.settings import Settings
+from ridebuy.devices.registry import RegistryError
+from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here: building the command line must stay quick for every other sub-command.
     import uvicorn
 
-    from api.app import create_app
+    from ridebuy.api.app import create_app
 
     if settings.log_level != "DEBUG":
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per store query is noise

@@ -6,11 +6,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from api.geo import Position
-from api.live import LiveState
-from api.metrics import ApiMetrics
-from api.store_access import StoreAccess
-from ridebuy.settings import Settings
+from ridebuy.api.geo import Position
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.metrics import ApiMetrics
+from ridebuy.api.store_access import StoreAccess
+from ridebuy.shared.settings import Settings
 
 
 @dataclass(slots=True)

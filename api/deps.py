@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.context import ApiContext
-from api.live import LiveState
-from api.store_access import StoreAccess
+from ridebuy.api.context import ApiContext
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.store_access import StoreAccess
 
 
 def get_context(request: Request) -> ApiContext:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from devices.rejections import RejectReason
+from ridebuy.devices.rejections import RejectReason
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 

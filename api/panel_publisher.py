@@ -8,7 +8,7 @@ stops, the broker drops the retained state instead of handing out old figures fo
 registry has its retained message cleared (an empty retained payload).
 
 Each API replica publishes the same state; their messages agree, so no leader is needed. Only the API's MQTT user
-may write below ``ridebuy/v1/panels/`` (ridebuy.mosquitto_acl).
+may write below ``ridebuy/v1/panels/`` (ridebuy.devices.mosquitto_acl).
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ import anyio
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from api.caching import render
-from api.panels import PanelOut
-from devices.panels import panel_topic
-from ridebuy.backoff import Backoff
-from ridebuy.brokers import BrokerAddress
+from ridebuy.api.caching import render
+from ridebuy.api.panels import PanelOut
+from ridebuy.devices.panels import panel_topic
+from ridebuy.shared.backoff import Backoff
+from ridebuy.shared.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 import anyio
 from anyio.abc import TaskGroup
 
-from api.context import ApiContext
-from api.panel_publisher import publish_panels_forever
-from api.panels import PanelOut, panel_out
-from api.ride_and_buy_line import RideAndBuyLine
-from devices.panels import Panel
-from devices.ride_and_buy import RideAndBuyAssumptions
-from ridebuy.brokers import BrokerAddress
-from ridebuy.settings import Settings
+from ridebuy.api.context import ApiContext
+from ridebuy.api.panel_publisher import publish_panels_forever
+from ridebuy.api.panels import PanelOut, panel_out
+from ridebuy.api.ride_and_buy_line import RideAndBuyLine
+from ridebuy.devices.panels import Panel
+from ridebuy.devices.ride_and_buy import RideAndBuyAssumptions
+from ridebuy.shared.brokers import BrokerAddress
+from ridebuy.shared.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ import unicodedata
 
 from anyascii import anyascii
 
-from api.panels import PanelOut
-from devices.panels import ARROW_ASCII, ARROW_GLYPHS
+from ridebuy.api.panels import PanelOut
+from ridebuy.devices.panels import ARROW_ASCII, ARROW_GLYPHS
 
 FULL = "FULL"
 NO_FIGURE = "--"

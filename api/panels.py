@@ -12,10 +12,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from api.live import LiveState
-from api.views import figures
-from devices.availability import ParkingStatus
-from devices.panels import Arrow, Language, LocalText, Panel
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.views import figures
+from ridebuy.devices.availability import ParkingStatus
+from ridebuy.devices.panels import Arrow, Language, LocalText, Panel
 
 _EXAMPLE: dict[str, JsonValue] = {
     "id": "entree-nord",

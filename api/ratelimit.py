@@ -18,7 +18,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.metrics import ApiMetrics
+from ridebuy.api.metrics import ApiMetrics
 
 log = logging.getLogger(__name__)
 

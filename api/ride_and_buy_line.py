@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from api.panels import RideAndBuyOut
-from api.store_access import StoreAccess
-from api.timeparams import NS_PER_S, to_ns
-from devices.registry import Registry
-from devices.ride_and_buy import RideAndBuyAssumptions, RideAndBuyTotals, totals
+from ridebuy.api.panels import RideAndBuyOut
+from ridebuy.api.store_access import StoreAccess
+from ridebuy.api.timeparams import NS_PER_S, to_ns
+from ridebuy.devices.registry import Registry
+from ridebuy.devices.ride_and_buy import RideAndBuyAssumptions, RideAndBuyTotals, totals
 from ridebuy.store.base import StoreError
 
 log = logging.getLogger(__name__)

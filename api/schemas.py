@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from devices.availability import ParkingStatus
-from devices.registry import DeviceFormat, DeviceKind
+from ridebuy.devices.availability import ParkingStatus
+from ridebuy.devices.registry import DeviceFormat, DeviceKind
 
 _PARKING_EXAMPLE: dict[str, JsonValue] = {
     "id": "grand-place",

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import anyio
 
-from api.metrics import ApiMetrics
+from ridebuy.api.metrics import ApiMetrics
 from ridebuy.store.base import (
     AvailabilityBucket,
     CountBucket,

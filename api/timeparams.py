@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from api.errors import BadParameter
+from ridebuy.api.errors import BadParameter
 
 NS_PER_S = 1_000_000_000
 MAX_BUCKETS = 10_000

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from api.geo import Position, distance_m
-from api.live import LiveState
-from api.schemas import (
+from ridebuy.api.geo import Position, distance_m
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.schemas import (
     AvailabilityFigures,
     CounterOut,
     CounterStatus,
@@ -14,10 +14,10 @@ from api.schemas import (
     ParkingProperties,
     PointGeometry,
 )
-from api.timeparams import to_datetime
-from devices.availability import Availability, ParkingStatus
-from devices.codecs import heartbeat_allowance_s
-from devices.registry import Device, DeviceKind, Parking, Registry
+from ridebuy.api.timeparams import to_datetime
+from ridebuy.devices.availability import Availability, ParkingStatus
+from ridebuy.devices.codecs import heartbeat_allowance_s
+from ridebuy.devices.registry import Device, DeviceKind, Parking, Registry
 
 
 def figures(parking: Parking, availability: Availability | None) -> AvailabilityFigures:

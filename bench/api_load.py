@@ -27,7 +27,7 @@ import httpx
 from bench.machine import machine_lines
 from bench.rig import rig
 from bench.workload import CENTRE, Town
-from devices.topics import device_topic
+from ridebuy.devices.topics import device_topic
 from tests.support.mqtt import publish_all
 from tests.support.waiting import wait_until
 

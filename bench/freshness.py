@@ -27,7 +27,7 @@ from bench import traffic
 from bench.machine import machine_lines
 from bench.rig import CpuMeter, rig, server_pid
 from bench.workload import Town
-from devices.topics import device_topic
+from ridebuy.devices.topics import device_topic
 from tests.support.mqtt import Publisher
 
 PROBE_PARKING = "probe"

@@ -19,15 +19,15 @@ import time
 import tracemalloc
 from dataclasses import dataclass
 
-from api.live import LiveState
-from api.metrics import ApiMetrics
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.metrics import ApiMetrics
 from bench.machine import machine_lines
 from bench.rig import rig
 from bench.workload import Town
-from devices.native import decode_native
-from devices.registry import parse_registry
-from devices.topics import device_topic
-from ingest.live import LiveAvailability
+from ridebuy.devices.native import decode_native
+from ridebuy.devices.registry import parse_registry
+from ridebuy.devices.topics import device_topic
+from ridebuy.ingest.availability_writer import AvailabilityWriter
 from tests.support.mqtt import Publisher
 from tests.support.waiting import wait_until
 
@@ -121,7 +121,7 @@ def live_state_bytes(town: Town) -> dict[str, float]:
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
         if name == "ingest":
-            live = LiveAvailability(registry)
+            live = AvailabilityWriter(registry)
             for reading in readings:
                 live.apply(reading)
         else:

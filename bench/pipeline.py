@@ -15,11 +15,11 @@ import time
 
 from bench.machine import machine_lines
 from bench.workload import Town, stream
-from devices.native import Limits
-from devices.registry import parse_registry
-from ingest.dead_letters import DeadLetters
-from ingest.live import LiveAvailability
-from ingest.messages import MessageHandler
+from ridebuy.devices.native import Limits
+from ridebuy.devices.registry import parse_registry
+from ridebuy.ingest.dead_letters import DeadLetters
+from ridebuy.ingest.availability_writer import AvailabilityWriter
+from ridebuy.ingest.message_handler import MessageHandler
 from ridebuy.store.lineprotocol import LineEncoder
 from ridebuy.store.points import Point
 
@@ -34,7 +34,7 @@ def run(messages: int, town: Town | None = None) -> dict[str, float]:
     inputs = list(generated)
     best: dict[str, float] = {}
     for _ in range(3):
-        handler = MessageHandler(registry, Limits(), LiveAvailability(registry), DeadLetters())
+        handler = MessageHandler(registry, Limits(), AvailabilityWriter(registry), DeadLetters())
         encoder = LineEncoder()
         received_ns = time.time_ns()
         started = time.perf_counter()

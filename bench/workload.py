@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from devices.topics import device_topic
+from ridebuy.devices.topics import device_topic
 
 CENTRE = (50.6716, 5.077)
 """Hannut's Grand-Place: synthetic parkings are spread around it."""

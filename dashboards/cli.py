@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from ridebuy.settings import Settings
+from ridebuy.shared.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ def run_push(args: argparse.Namespace, settings: Settings) -> int:
     from grafana_client.api import GrafanaApi
     from grafana_client.client import GrafanaException
 
-    from dashboards.catalogue import InfluxSource, datasource_model, load_dashboards
-    from dashboards.push import push
+    from ridebuy.dashboards.catalogue import InfluxSource, datasource_model, load_dashboards
+    from ridebuy.dashboards.push import push
     from ridebuy.store.urls import parse_influx_url
 
     if not args.grafana_url:

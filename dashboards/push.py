@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from grafana_client.client import GrafanaClientError
 
-from dashboards.catalogue import FOLDER_TITLE, FOLDER_UID, Dashboard
+from ridebuy.dashboards.catalogue import FOLDER_TITLE, FOLDER_UID, Dashboard
 
 logger = logging.getLogger(__name__)
 

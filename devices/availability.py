@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from devices.codecs import heartbeat_allowance_s
-from devices.readings import OccupancyReading, Reading
-from devices.registry import DeviceKind, Registry
+from ridebuy.devices.codecs import heartbeat_allowance_s
+from ridebuy.devices.readings import OccupancyReading, Reading
+from ridebuy.devices.registry import DeviceKind, Registry
 
 HEARTBEAT_TOLERANCE = 2.0
 """A device becomes unknown after this many heartbeat periods of silence."""

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from devices.payloads import PassagePayload, RackOccupancyPayload, SlotOccupancyPayload, StatusPayload
-from devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
-from devices.registry import DeviceKind, Registry
-from devices.rejections import Rejected, RejectReason
-from devices.topics import MessageKind, TopicError, parse_topic
+from ridebuy.devices.payloads import PassagePayload, RackOccupancyPayload, SlotOccupancyPayload, StatusPayload
+from ridebuy.devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
+from ridebuy.devices.registry import DeviceKind, Registry
+from ridebuy.devices.rejections import Rejected, RejectReason
+from ridebuy.devices.topics import MessageKind, TopicError, parse_topic
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_FUTURE_S = 300

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
-from devices.ids import Identifier
+from ridebuy.devices.ids import Identifier
 
 MAX_PANEL_PARKINGS = 24
 

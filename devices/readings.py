@@ -6,8 +6,8 @@ the live-availability fold. Times are integer nanoseconds since the epoch, UTC.
 
 from dataclasses import dataclass, field
 
-from devices.payloads import Direction, TrafficClass
-from devices.registry import DeviceKind
+from ridebuy.devices.payloads import Direction, TrafficClass
+from ridebuy.devices.registry import DeviceKind
 
 
 @dataclass(frozen=True, slots=True)

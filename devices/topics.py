@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from devices.ids import ID_RE
+from ridebuy.devices.ids import ID_RE
 
 TOPIC_PREFIX = "ridebuy/v1/devices"
 

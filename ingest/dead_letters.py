@@ -7,7 +7,7 @@ import threading
 import time
 from collections import Counter
 
-from devices.rejections import Rejected
+from ridebuy.devices.rejections import Rejected
 from ridebuy.store.points import Point, payload_preview, rejection_point
 
 log = logging.getLogger(__name__)

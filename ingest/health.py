@@ -18,7 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from ingest.service import IngestService
+    from ridebuy.ingest.service import IngestService
 
 log = logging.getLogger(__name__)
 

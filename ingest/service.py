@@ -8,21 +8,21 @@ import threading
 import time
 from types import FrameType
 
-from devices.messages import ALL_SUBSCRIPTIONS
-from devices.native import Limits
-from devices.registry import Registry
-from ingest.dead_letters import DeadLetters
-from ingest.health import HealthServer
-from ingest.listener import MqttListener
-from ingest.live import LiveAvailability
-from ingest.messages import MessageHandler, Writes
-from ingest.spool import Spool
-from ingest.write_path import Received, WritePath
-from ridebuy.backoff import Backoff
-from ridebuy.brokers import parse_broker_url
-from ridebuy.registry_load import load_registry_lean
-from ridebuy.registry_watch import RegistryWatcher
-from ridebuy.settings import Settings, default_spool_dir
+from ridebuy.devices.decoding import ALL_SUBSCRIPTIONS
+from ridebuy.devices.native import Limits
+from ridebuy.devices.registry import Registry
+from ridebuy.ingest.dead_letters import DeadLetters
+from ridebuy.ingest.health import HealthServer
+from ridebuy.ingest.paho_session import MqttListener
+from ridebuy.ingest.availability_writer import AvailabilityWriter
+from ridebuy.ingest.message_handler import MessageHandler, Writes
+from ridebuy.ingest.spool import Spool
+from ridebuy.ingest.write_path import Received, WritePath
+from ridebuy.shared.backoff import Backoff
+from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.devices.registry.load import load_registry_lean
+from ridebuy.devices.registry.watch import RegistryWatcher
+from ridebuy.shared.settings import Settings, default_spool_dir
 from ridebuy.store.base import Store, StoreUnavailable
 from ridebuy.store.open import open_store
 
@@ -47,7 +47,7 @@ class IngestService:
         self.store = store
         self.spool = spool
         self.dead_letters = DeadLetters()
-        self.live = LiveAvailability(registry)
+        self.live = AvailabilityWriter(registry)
         self.handler = MessageHandler(
             registry,
             Limits(settings.max_payload_bytes, settings.max_future_s),

@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from devices.rejections import Rejected, RejectReason
-from ingest.spool import Spool, SpoolFull
-from ridebuy.backoff import Backoff
+from ridebuy.devices.rejections import Rejected, RejectReason
+from ridebuy.ingest.spool import Spool, SpoolFull
+from ridebuy.shared.backoff import Backoff
 from ridebuy.store.base import Store, StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point
 

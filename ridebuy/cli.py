@@ -1,6 +1,6 @@
 """The ``ridebuy`` command line: one entry point, one sub-command per job.
 
-Every setting of :class:`ridebuy.settings.Settings` a sub-command uses is also a flag of it
+Every setting of :class:`ridebuy.shared.settings.Settings` a sub-command uses is also a flag of it
 (``RIDEBUY_MQTT_URL`` is ``--mqtt-url``); a flag wins over the environment.
 """
 
@@ -11,10 +11,10 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from devices.registry import RegistryError
-from ingest.spool import SpoolError
+from ridebuy.devices.registry import RegistryError
+from ridebuy.ingest.spool import SpoolError
 from ridebuy import __version__
-from ridebuy.settings import Settings, SettingsError, load_settings
+from ridebuy.shared.settings import Settings, SettingsError, load_settings
 
 StartupError = (RegistryError, SettingsError, SpoolError, ValueError)
 """Errors that stop start-up with a sentence (bad registry, bad setting) rather than a traceback."""
@@ -44,19 +44,19 @@ def _settings_from(args: argparse.Namespace) -> Settings:
 
 
 def _run_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.service import run_ingest
+    from ridebuy.ingest.service import run_ingest
 
     return run_ingest(settings)
 
 
 def _run_api(args: argparse.Namespace, settings: Settings) -> int:
-    from api.cli import run_api
+    from ridebuy.api.cli import run_api
 
     return run_api(args, settings)
 
 
 def _run_simulate(args: argparse.Namespace, settings: Settings) -> int:
-    from simulators.cli import run_simulate
+    from ridebuy.simulators.cli import run_simulate
 
     return run_simulate(args, settings)
 
@@ -68,7 +68,7 @@ def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_panel_preview(args: argparse.Namespace, settings: Settings) -> int:
-    from api.panel_preview import run_panel_preview
+    from ridebuy.api.panel_preview import run_panel_preview
 
     return run_panel_preview(args)
 
@@ -104,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(handler=_run_ingest)
 
     api = commands.add_parser("api", help="serve the live availability API and the cyclist web page")
-    from api.cli import SETTINGS as API_SETTINGS
-    from api.cli import add_arguments as add_api_arguments
+    from ridebuy.api.cli import SETTINGS as API_SETTINGS
+    from ridebuy.api.cli import add_arguments as add_api_arguments
 
     _add_setting_flags(api, (*_COMMON, *API_SETTINGS))
     add_api_arguments(api)
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate = commands.add_parser("simulate", help="publish realistic traffic for the devices of a registry")
     _add_setting_flags(simulate, ("mqtt_url", "registry", "log_level"))
-    from simulators.cli import add_arguments as add_simulate_arguments
+    from ridebuy.simulators.cli import add_arguments as add_simulate_arguments
 
     add_simulate_arguments(simulate)
     simulate.set_defaults(handler=_run_simulate)
@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_run_demo)
 
     dashboards = commands.add_parser("dashboards", help="Grafana dashboards: push data source and dashboards")
-    from dashboards.cli import add_arguments as add_dashboards_arguments
+    from ridebuy.dashboards.cli import add_arguments as add_dashboards_arguments
 
     add_dashboards_arguments(
         dashboards, lambda push: _add_setting_flags(push, ("store_url", "store_token", "log_level"))
@@ -137,13 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     preview = commands.add_parser("panel-preview", help="show a display panel in a browser window, for setting it up")
     _add_setting_flags(preview, ("log_level",))
-    from api.panel_preview import add_arguments as add_preview_arguments
+    from ridebuy.api.panel_preview import add_arguments as add_preview_arguments
 
     add_preview_arguments(preview)
     preview.set_defaults(handler=_run_panel_preview)
 
     devices = commands.add_parser("devices", help="device administration (MQTT credentials and ACLs)")
-    from ridebuy.devices_cli import add_arguments as add_devices_arguments
+    from ridebuy.devices.cli import add_arguments as add_devices_arguments
 
     add_devices_arguments(devices, lambda action: _add_setting_flags(action, ("registry", "log_level")))
     return parser

@@ -14,14 +14,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TypeVar
 
-from devices.registry import Registry, RegistryError, load_registry
-from ridebuy.settings import Settings
-from simulators.clock import LOCAL_TZ, local_time
-from simulators.engine import COUNTER_INTERVAL_S, CounterMode
-from simulators.progress import Progress
-from simulators.publisher import MqttPublisher, PublishError
-from simulators.runner import RealTimer, Simulation, SimulationOptions, Stats
-from simulators.synthetic import with_synthetic, write_registry
+from ridebuy.devices.registry import Registry, RegistryError, load_registry
+from ridebuy.shared.settings import Settings
+from ridebuy.simulators.clock import LOCAL_TZ, local_time
+from ridebuy.simulators.engine import COUNTER_INTERVAL_S, CounterMode
+from ridebuy.simulators.progress import Progress
+from ridebuy.simulators.publisher import MqttPublisher, PublishError
+from ridebuy.simulators.runner import RealTimer, Simulation, SimulationOptions, Stats
+from ridebuy.simulators.synthetic import with_synthetic, write_registry
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from itertools import pairwise
 
-from devices.payloads import Direction, TrafficClass
-from simulators.clock import local_time
-from simulators.profiles import SATURDAY, SUNDAY, Curve, interpolate
-from simulators.sampling import poisson
+from ridebuy.devices.payloads import Direction, TrafficClass
+from ridebuy.simulators.clock import local_time
+from ridebuy.simulators.profiles import SATURDAY, SUNDAY, Curve, interpolate
+from ridebuy.simulators.sampling import poisson
 
 BIKE_PER_DAY = 450.0
 """Bicycle passages per direction on a weekday at a typical entrance of the centre (scaled per site)."""

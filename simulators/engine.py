@@ -23,15 +23,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from devices.payloads import Direction, TrafficClass
-from devices.registry import Device, DeviceKind, Registry
-from devices.topics import MessageKind, device_topic
-from simulators.clock import SimClock, rfc3339_ms
-from simulators.counting import CounterModel
-from simulators.lorawan import NativeMessage, UplinkCounters, as_uplink, speaks_lorawan
-from simulators.occupancy import RackModel, SlotModel
-from simulators.profiles import profile_for
-from simulators.status import StatusModel
+from ridebuy.devices.payloads import Direction, TrafficClass
+from ridebuy.devices.registry import Device, DeviceKind, Registry
+from ridebuy.devices.topics import MessageKind, device_topic
+from ridebuy.simulators.clock import SimClock, rfc3339_ms
+from ridebuy.simulators.counting import CounterModel
+from ridebuy.simulators.lorawan import NativeMessage, UplinkCounters, as_uplink, speaks_lorawan
+from ridebuy.simulators.occupancy import RackModel, SlotModel
+from ridebuy.simulators.profiles import profile_for
+from ridebuy.simulators.device_status import StatusModel
 
 OCCUPANCY_STEP_S = 300.0
 """Simulated seconds between two looks at a rack or slot (a message is sent only when the value changed)."""

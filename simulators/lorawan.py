@@ -13,11 +13,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from devices.codecs import Count, Values, codec_for
-from devices.envelopes import Reception, simulated_uplink
-from devices.payloads import Direction
-from devices.registry import Device, DeviceFormat
-from devices.topics import MessageKind
+from ridebuy.devices.codecs import Count, Values, codec_for
+from ridebuy.devices.envelopes import Reception, simulated_uplink
+from ridebuy.devices.payloads import Direction
+from ridebuy.devices.registry import Device, DeviceFormat
+from ridebuy.devices.topics import MessageKind
 
 GATEWAYS = ("hannut-hotel-de-ville", "hannut-gare", "hannut-athenee")
 

@@ -11,9 +11,9 @@ import math
 import random
 from collections.abc import Mapping
 
-from simulators.clock import local_time
-from simulators.profiles import PlaceKind, Profile
-from simulators.sampling import binomial, poisson
+from ridebuy.simulators.clock import local_time
+from ridebuy.simulators.profiles import PlaceKind, Profile
+from ridebuy.simulators.sampling import binomial, poisson
 
 MEAN_STAY_S: Mapping[PlaceKind, float] = {
     PlaceKind.STATION: 9 * 3600,

@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from devices.topics import MessageKind
-from simulators.clock import local_time
-from simulators.runner import Stats
+from ridebuy.devices.topics import MessageKind
+from ridebuy.simulators.clock import local_time
+from ridebuy.simulators.runner import Stats
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
-from ridebuy.brokers import parse_broker_url
-from simulators.engine import Message
+from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.simulators.engine import Message
 
 log = logging.getLogger(__name__)
 

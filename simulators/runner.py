@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from devices.registry import Registry
-from devices.topics import MessageKind
-from simulators.clock import SimClock
-from simulators.engine import COUNTER_INTERVAL_S, LIVE_ANNOUNCE_S, CounterMode, Engine, Message
+from ridebuy.devices.registry import Registry
+from ridebuy.devices.topics import MessageKind
+from ridebuy.simulators.clock import SimClock
+from ridebuy.simulators.engine import COUNTER_INTERVAL_S, LIVE_ANNOUNCE_S, CounterMode, Engine, Message
 
 log = logging.getLogger(__name__)
 

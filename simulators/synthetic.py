@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from devices.registry import Counter, Device, DeviceKind, Parking, Registry, parse_registry
+from ridebuy.devices.registry import Counter, Device, DeviceKind, Parking, Registry, parse_registry
 
 PREFIX = "sim"
 GROUP = ("rack", "rack", "slot", "slot", "slot", "slot", "slot", "slot", "slot", "counter")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ridebuy.settings import Settings, SettingsError, load_settings
+from ridebuy.shared.settings import Settings, SettingsError, load_settings
 from tests.support.processes import RIDEBUY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +68,6 @@ def test_bad_store_url_stops_start_up() -> None:
 
 
 def test_compose_registry_starts_as_the_hannut_sample() -> None:
-    from devices.registry import load_registry, sample_registry_path
+    from ridebuy.devices.registry import load_registry, sample_registry_path
 
     assert load_registry(ROOT / "deploy" / "registry" / "registry.yaml") == load_registry(sample_registry_path())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.registry import DeviceFormat, load_registry, sample_registry_path
+from ridebuy.devices.registry import DeviceFormat, load_registry, sample_registry_path
 from tests.conftest import IngestFactory
 from tests.support.processes import RidebuyProcess
 from tests.support.servers import InfluxDB, Mosquitto

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from filelock import FileLock
 
-import ridebuy.registry_edit as registry_edit
-from devices.registry import Device, load_registry, sample_registry_path
-from ridebuy.registry_edit import (
+import ridebuy.devices.registry.edit as registry_edit
+from ridebuy.devices.registry import Device, load_registry, sample_registry_path
+from ridebuy.devices.registry.edit import (
     DeviceExists,
     DeviceMissing,
     InvalidDevice,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.registry import RegistryError, load_registry, sample_registry_path
+from ridebuy.devices.registry import RegistryError, load_registry, sample_registry_path
 from ridebuy import registry_load
 
 

@@ -1,6 +1,6 @@
 """Admin endpoints behind the admin token: dead letters, unknown devices, adopting and removing devices.
 
-Adopting edits the registry file (ridebuy.registry_edit, shared with ``ridebuy devices adopt``); this API takes the
+Adopting edits the registry file (ridebuy.devices.registry.edit, shared with ``ridebuy devices adopt``); this API takes the
 new registry at once, the ingest and other API replicas notice the edited file within seconds.
 """
 
@@ -15,15 +15,15 @@ import anyio
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
-from api.admin_schemas import AdoptedOut, DeadLetterList, DeadLetterOut, UnknownDeviceList, UnknownDeviceOut
-from api.adoption import unknown_devices
-from api.auth import AdminDep
-from api.deps import ContextDep
-from api.schemas import ErrorOut
-from api.timeparams import NS_PER_S, parse_duration_s, to_datetime
-from devices.registry import Device, Registry
-from devices.rejections import RejectReason
-from ridebuy.registry_edit import (
+from ridebuy.api.admin_schemas import AdoptedOut, DeadLetterList, DeadLetterOut, UnknownDeviceList, UnknownDeviceOut
+from ridebuy.api.adoption import unknown_devices
+from ridebuy.api.auth import AdminDep
+from ridebuy.api.deps import ContextDep
+from ridebuy.api.schemas import ErrorOut
+from ridebuy.api.timeparams import NS_PER_S, parse_duration_s, to_datetime
+from ridebuy.devices.registry import Device, Registry
+from ridebuy.devices.rejections import RejectReason
+from ridebuy.devices.registry.edit import (
     DeviceExists,
     DeviceMissing,
     InvalidDevice,

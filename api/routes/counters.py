@@ -9,13 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.caching import conditional_json
-from api.deps import LiveDep, NowDep, StoreDep
-from api.errors import NotFound
-from api.schemas import CounterCounts, CounterList, CountPoint, CountSeries, ErrorOut, ValidationErrorOut
-from api.timeparams import resolve_range, to_datetime
-from api.views import counter_out
-from devices.payloads import Direction
+from ridebuy.api.caching import conditional_json
+from ridebuy.api.deps import LiveDep, NowDep, StoreDep
+from ridebuy.api.errors import NotFound
+from ridebuy.api.schemas import CounterCounts, CounterList, CountPoint, CountSeries, ErrorOut, ValidationErrorOut
+from ridebuy.api.timeparams import resolve_range, to_datetime
+from ridebuy.api.views import counter_out
+from ridebuy.devices.payloads import Direction
 
 router = APIRouter(prefix="/v1", tags=["counters"])
 

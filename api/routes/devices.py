@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from api.caching import conditional_json
-from api.deps import LiveDep
-from api.schemas import DeviceList
-from api.views import device_out
+from ridebuy.api.caching import conditional_json
+from ridebuy.api.deps import LiveDep
+from ridebuy.api.schemas import DeviceList
+from ridebuy.api.views import device_out
 
 router = APIRouter(prefix="/v1", tags=["devices"])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import ContextDep
-from api.metrics import CONTENT_TYPE
-from api.schemas import Liveness, Readiness, ReadinessChecks
+from ridebuy.api.deps import ContextDep
+from ridebuy.api.metrics import CONTENT_TYPE
+from ridebuy.api.schemas import Liveness, Readiness, ReadinessChecks
 
 router = APIRouter(tags=["operations"])
 

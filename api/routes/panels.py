@@ -11,14 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.caching import Rendered, conditional_response, render
-from api.deps import ContextDep
-from api.errors import NotFound
-from api.panel_service import PanelService
-from api.panel_text import render_panel_text
-from api.panels import PanelOut
-from api.schemas import ErrorOut, ValidationErrorOut
-from devices.panels import Panel
+from ridebuy.api.caching import Rendered, conditional_response, render
+from ridebuy.api.deps import ContextDep
+from ridebuy.api.errors import NotFound
+from ridebuy.api.panel_service import PanelService
+from ridebuy.api.panel_text import render_panel_text
+from ridebuy.api.panels import PanelOut
+from ridebuy.api.schemas import ErrorOut, ValidationErrorOut
+from ridebuy.devices.panels import Panel
 
 router = APIRouter(prefix="/v1", tags=["panels"])
 page_router = APIRouter(include_in_schema=False)
@@ -93,7 +93,7 @@ async def panel_page(panels: PanelsDep, context: ContextDep, panel_id: str) -> H
             f"<p>No display panel with id '{html.escape(panel_id)}' in the registry.</p></html>",
             status_code=404,
         )
-    page = (resources.files("api") / "static" / "panel.html").read_text(encoding="utf-8")
+    page = (resources.files("ridebuy.api") / "static" / "panel.html").read_text(encoding="utf-8")
     settings = context.settings
     config = json.dumps(
         {"panel": panel_id, "timezone": settings.town_timezone, "stale_after_s": settings.panel_stale_after_s}

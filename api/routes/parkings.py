@@ -11,12 +11,12 @@ from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.caching import RenderCache, conditional_response
-from api.deps import LiveDep, NowDep, StoreDep
-from api.errors import BadParameter, NotFound
-from api.geo import Position, parse_position
-from api.live import LiveState
-from api.schemas import (
+from ridebuy.api.caching import RenderCache, conditional_response
+from ridebuy.api.deps import LiveDep, NowDep, StoreDep
+from ridebuy.api.errors import BadParameter, NotFound
+from ridebuy.api.geo import Position, parse_position
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.schemas import (
     ErrorOut,
     HistoryBucket,
     ParkingFeatureCollection,
@@ -25,9 +25,9 @@ from api.schemas import (
     ParkingOut,
     ValidationErrorOut,
 )
-from api.timeparams import parse_duration_s, resolve_range, to_datetime
-from api.views import parking_feature, parking_out
-from devices.registry import Registry
+from ridebuy.api.timeparams import parse_duration_s, resolve_range, to_datetime
+from ridebuy.api.views import parking_feature, parking_out
+from ridebuy.devices.registry import Registry
 
 router = APIRouter(prefix="/v1", tags=["parkings"])
 

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.deps import LiveDep
-from api.live import LiveState
-from api.schemas import ParkingList
-from api.views import parking_out
+from ridebuy.api.deps import LiveDep
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.schemas import ParkingList
+from ridebuy.api.views import parking_out
 
 router = APIRouter(prefix="/v1", tags=["stream"])
 

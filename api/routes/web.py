@@ -8,7 +8,7 @@ from importlib import resources
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.deps import ContextDep
+from ridebuy.api.deps import ContextDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -16,13 +16,13 @@ _CONFIG_MARK = "<!--ridebuy-config-->"
 
 
 def static_dir() -> str:
-    return str(resources.files("api") / "static")
+    return str(resources.files("ridebuy.api") / "static")
 
 
 @router.get("/", response_class=HTMLResponse)
 async def page(context: ContextDep) -> HTMLResponse:
     """The page, with the town centre it falls back to when the browser gives no position."""
-    html = (resources.files("api") / "static" / "index.html").read_text(encoding="utf-8")
+    html = (resources.files("ridebuy.api") / "static" / "index.html").read_text(encoding="utf-8")
     config = json.dumps({"centre": {"lat": context.centre.lat, "lon": context.centre.lon}})
     script = f'<script id="ridebuy-config" type="application/json">{config}</script>'
     return HTMLResponse(html.replace(_CONFIG_MARK, script), headers={"Cache-Control": "no-cache"})

@@ -5,9 +5,9 @@ Pure functions only. One module per vendor, listed in :mod:`devices.codecs.index
 
 from __future__ import annotations
 
-from devices.codecs.base import Codec, CodecError, Count, Values
-from devices.codecs.index import CODECS
-from devices.registry import DEFAULT_HEARTBEAT_S, Device, DeviceFormat, Registry
+from ridebuy.devices.codecs.base import Codec, CodecError, Count, Values
+from ridebuy.devices.codecs.index import CODECS
+from ridebuy.devices.registry import DEFAULT_HEARTBEAT_S, Device, DeviceFormat, Registry
 
 __all__ = [
     "CODECS",

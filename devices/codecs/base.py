@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from devices.payloads import Direction, TrafficClass
-from devices.registry import DeviceKind
+from ridebuy.devices.payloads import Direction, TrafficClass
+from ridebuy.devices.registry import DeviceKind
 
 StatusValue = float | int | str
 DecodedObject = dict[str, Any]

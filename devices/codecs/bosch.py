@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from devices.codecs.base import (
+from ridebuy.devices.codecs.base import (
     Codec,
     CodecError,
     DecodedObject,
@@ -25,7 +25,7 @@ from devices.codecs.base import (
     u32le,
     unknown_port,
 )
-from devices.registry import DeviceKind
+from ridebuy.devices.registry import DeviceKind
 
 HEARTBEAT_S = 24 * 3600
 PORTS = {

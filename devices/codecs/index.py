@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import ModuleType
 
-from devices.codecs import bosch, milesight
-from devices.codecs.base import Codec
+from ridebuy.devices.codecs import bosch, milesight
+from ridebuy.devices.codecs.base import Codec
 
 VENDOR_MODULES: tuple[ModuleType, ...] = (bosch, milesight)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from devices.codecs.base import (
+from ridebuy.devices.codecs.base import (
     Codec,
     CodecError,
     Count,
@@ -30,8 +30,8 @@ from devices.codecs.base import (
     u32le,
     unknown_port,
 )
-from devices.payloads import Direction
-from devices.registry import DeviceKind
+from ridebuy.devices.payloads import Direction
+from ridebuy.devices.registry import DeviceKind
 
 PORT = 85
 PORTS = {PORT: "channels: battery, occupancy / people counts, temperature, device information"}

@@ -6,9 +6,9 @@ inverse builders.
 
 from __future__ import annotations
 
-from devices.envelopes import chirpstack, ttn
-from devices.envelopes.chirpstack import chirpstack_status, chirpstack_up
-from devices.envelopes.decode import (
+from ridebuy.devices.envelopes import chirpstack, ttn
+from ridebuy.devices.envelopes.chirpstack import chirpstack_status, chirpstack_up
+from ridebuy.devices.envelopes.decode import (
     UnknownDevice,
     decode_envelope,
     find_device,
@@ -16,11 +16,11 @@ from devices.envelopes.decode import (
     suggested_id,
     uplink_readings,
 )
-from devices.envelopes.frames import FrameState, FrameVerdict, judge_frame
-from devices.envelopes.simulate import simulated_uplink
-from devices.envelopes.ttn import ttn_uplink
-from devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink
-from devices.registry import DeviceFormat
+from ridebuy.devices.envelopes.frames import FrameState, FrameVerdict, judge_frame
+from ridebuy.devices.envelopes.simulate import simulated_uplink
+from ridebuy.devices.envelopes.ttn import ttn_uplink
+from ridebuy.devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink
+from ridebuy.devices.registry import DeviceFormat
 
 SUBSCRIPTIONS: dict[DeviceFormat, tuple[str, ...]] = {
     DeviceFormat.TTN: (ttn.SUBSCRIPTION,),

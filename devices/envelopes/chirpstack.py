@@ -19,9 +19,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from devices.codecs.base import StatusValue
-from devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink, rfc3339_ns
-from devices.registry import DeviceFormat
+from ridebuy.devices.codecs.base import StatusValue
+from ridebuy.devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink, rfc3339_ns
+from ridebuy.devices.registry import DeviceFormat
 
 EVENTS = (EventKind.UP, EventKind.STATUS)
 SUBSCRIPTIONS = tuple(f"application/+/device/+/event/{event.value}" for event in EVENTS)

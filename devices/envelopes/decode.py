@@ -16,15 +16,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from devices.codecs import CodecError, Values, codec_for, heartbeat_allowance_s
-from devices.codecs.base import Count
-from devices.envelopes import chirpstack, ttn
-from devices.envelopes.uplink import DeviceIds, EventKind, Uplink
-from devices.native import Limits, passage_point_ns, short, validate_payload
-from devices.payloads import PassagePayload, RackOccupancyPayload, SlotOccupancyPayload, StatusPayload
-from devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
-from devices.registry import Device, DeviceFormat, DeviceKind, Registry
-from devices.rejections import Rejected, RejectReason
+from ridebuy.devices.codecs import CodecError, Values, codec_for, heartbeat_allowance_s
+from ridebuy.devices.codecs.base import Count
+from ridebuy.devices.envelopes import chirpstack, ttn
+from ridebuy.devices.envelopes.uplink import DeviceIds, EventKind, Uplink
+from ridebuy.devices.native import Limits, passage_point_ns, short, validate_payload
+from ridebuy.devices.payloads import PassagePayload, RackOccupancyPayload, SlotOccupancyPayload, StatusPayload
+from ridebuy.devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
+from ridebuy.devices.registry import Device, DeviceFormat, DeviceKind, Registry
+from ridebuy.devices.rejections import Rejected, RejectReason
 
 _NS = 1_000_000_000
 DEFAULT_LIMITS = Limits()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from devices.envelopes.uplink import Uplink
+from ridebuy.devices.envelopes.uplink import Uplink
 
 RESTART_WINDOW = 16
 """A counter below this, after a higher one and with no session id to compare, is a restarted session

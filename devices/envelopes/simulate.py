@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from devices.codecs import Values, codec_for
-from devices.envelopes import chirpstack, ttn
-from devices.envelopes.uplink import Reception
-from devices.registry import Device, DeviceFormat
+from ridebuy.devices.codecs import Values, codec_for
+from ridebuy.devices.envelopes import chirpstack, ttn
+from ridebuy.devices.envelopes.uplink import Reception
+from ridebuy.devices.registry import Device, DeviceFormat
 
 DEFAULT_APPLICATION = "ridebuy"
 CHIRPSTACK_APPLICATION = "5f9e5a3c-7d3e-4d0a-9a57-9a1d6c1b2e01"

@@ -18,9 +18,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from devices.codecs.base import StatusValue
-from devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink, rfc3339_ns
-from devices.registry import DeviceFormat
+from ridebuy.devices.codecs.base import StatusValue
+from ridebuy.devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink, rfc3339_ns
+from ridebuy.devices.registry import DeviceFormat
 
 SUBSCRIPTION = "v3/+/devices/+/up"
 """The filter that receives every uplink of every application the broker user may read."""

@@ -14,8 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from devices.codecs.base import StatusValue
-from devices.registry import DeviceFormat
+from ridebuy.devices.codecs.base import StatusValue
+from ridebuy.devices.registry import DeviceFormat
 
 
 class EventKind(StrEnum):

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.logging import RichHandler
 
-from devices.registry import sample_registry_path
-from ridebuy.settings import Settings
+from ridebuy.devices.registry import sample_registry_path
+from ridebuy.shared.settings import Settings
 
 if TYPE_CHECKING:
     from ridebuy.demo.system import DemoSystem
@@ -78,7 +78,7 @@ def _quiet_logging(settings: Settings, console: Console) -> None:
         root.addHandler(RichHandler(console=console, show_path=False, rich_tracebacks=False))
     if "log_level" not in settings.model_fields_set:
         root.setLevel(logging.WARNING)
-        for name in ("ridebuy.demo", "ridebuy.embedded_broker"):
+        for name in ("ridebuy.demo", "ridebuy.demo.embedded_broker"):
             logging.getLogger(name).setLevel(logging.INFO)
     if root.level > logging.DEBUG:
         logging.getLogger("amqtt").setLevel(logging.WARNING)  # it logs every connection at INFO
@@ -87,9 +87,9 @@ def _quiet_logging(settings: Settings, console: Console) -> None:
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here: building the command line must stay quick for every other sub-command.
     from ridebuy.demo.places import demo_db_path
-    from ridebuy.demo.status import StatusLine
+    from ridebuy.demo.status_line import StatusLine
     from ridebuy.demo.system import DemoError, DemoOptions, DemoSystem
-    from ridebuy.embedded_broker import EmbeddedBrokerError
+    from ridebuy.demo.embedded_broker import EmbeddedBrokerError
 
     console = Console(soft_wrap=True)
     _quiet_logging(settings, console)

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import uvicorn
 
-from api.app import create_app
-from devices.registry import Registry, load_registry
-from ingest.service import IngestService
-from ridebuy.embedded_broker import EmbeddedBroker
-from ridebuy.settings import Settings
+from ridebuy.api.app import create_app
+from ridebuy.devices.registry import Registry, load_registry
+from ridebuy.ingest.service import IngestService
+from ridebuy.demo.embedded_broker import EmbeddedBroker
+from ridebuy.shared.settings import Settings
 from ridebuy.store.base import Store
 from ridebuy.store.open import open_store
 from ridebuy.store.sqlite import sqlite_url
-from simulators.publisher import MqttPublisher, PublishError
-from simulators.runner import RealTimer, Simulation, SimulationOptions
+from ridebuy.simulators.publisher import MqttPublisher, PublishError
+from ridebuy.simulators.runner import RealTimer, Simulation, SimulationOptions
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from devices.availability import Availability
-from devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
-from devices.rejections import Rejected
+from ridebuy.devices.availability import Availability
+from ridebuy.devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
+from ridebuy.devices.rejections import Rejected
 
 FieldValue = int | float | str | bool
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, sync_playwright
 
-from devices.registry import sample_registry_path
+from ridebuy.devices.registry import sample_registry_path
 from tests.devices.helpers import SMALL
 from tests.support.mqtt import publish_all
 from tests.support.ports import free_port

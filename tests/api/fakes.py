@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from fastapi.testclient import TestClient
 
-from api.live import LiveState
-from devices.topics import device_topic
+from ridebuy.api.live_state import LiveState
+from ridebuy.devices.topics import device_topic
 from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot, Rejection, StoreUnavailable
 from ridebuy.store.points import Point
 

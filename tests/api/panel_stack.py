@@ -14,7 +14,7 @@ import paho.mqtt.client as mqtt
 import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ridebuy.brokers import parse_broker_url
+from ridebuy.shared.brokers import parse_broker_url
 from tests.devices.helpers import SMALL
 
 PANELS: list[dict[str, Any]] = [

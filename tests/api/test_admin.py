@@ -16,15 +16,15 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from devices.codecs import CODECS, Values
-from devices.envelopes import chirpstack, ttn
-from devices.envelopes.uplink import Reception
-from devices.messages import decode_message
-from devices.registry import load_registry
-from devices.rejections import Rejected
-from devices.topics import device_topic
-from ridebuy.settings import Settings
+from ridebuy.api.app import create_app
+from ridebuy.devices.codecs import CODECS, Values
+from ridebuy.devices.envelopes import chirpstack, ttn
+from ridebuy.devices.envelopes.uplink import Reception
+from ridebuy.devices.decoding import decode_message
+from ridebuy.devices.registry import load_registry
+from ridebuy.devices.rejections import Rejected
+from ridebuy.devices.topics import device_topic
+from ridebuy.shared.settings import Settings
 from ridebuy.store.points import rejection_point
 from ridebuy.store.sqlite import SqliteStore
 from tests.api.fakes import Clock, InProcessApi

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from devices.envelopes import ttn
-from devices.envelopes.uplink import Reception
+from ridebuy.devices.envelopes import ttn
+from ridebuy.devices.envelopes.uplink import Reception
 from tests.api.conftest import Stack, now_ms
 from tests.support.mqtt import publish_all
 from tests.support.processes import RIDEBUY

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from ridebuy.settings import Settings
+from ridebuy.api.app import create_app
+from ridebuy.shared.settings import Settings
 from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 from tests.devices.helpers import small_registry

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.live import BatteryThresholds, DeviceHealth
-from devices.codecs import CODECS
-from devices.registry import DEFAULT_HEARTBEAT_S, parse_registry
-from ridebuy.settings import Settings
+from ridebuy.api.app import create_app
+from ridebuy.api.live_state import BatteryThresholds, DeviceHealth
+from ridebuy.devices.codecs import CODECS
+from ridebuy.devices.registry import DEFAULT_HEARTBEAT_S, parse_registry
+from ridebuy.shared.settings import Settings
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 
 S = 1_000_000_000

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from api.live import SUBSCRIBER_QUEUE, LiveState
-from api.metrics import ApiMetrics
-from devices.availability import ParkingStatus
-from devices.topics import device_topic
+from ridebuy.api.live_state import SUBSCRIBER_QUEUE, LiveState
+from ridebuy.api.metrics import ApiMetrics
+from ridebuy.devices.availability import ParkingStatus
+from ridebuy.devices.topics import device_topic
 from ridebuy.store.base import DeviceSnapshot
 from tests.devices.helpers import small_registry
 

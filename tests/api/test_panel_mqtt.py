@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.panels import panel_topic
+from ridebuy.devices.panels import panel_topic
 from tests.api.conftest import Stack, now_ms
 from tests.api.panel_stack import Subscriber, write_panel_registry
 from tests.support.servers import InfluxDB, Mosquitto

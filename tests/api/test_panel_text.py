@@ -6,10 +6,10 @@ import unicodedata
 
 import pytest
 
-from api.panel_text import render_panel_text
-from api.panels import PanelOut, PanelParkingOut
-from devices.availability import ParkingStatus
-from devices.panels import Arrow
+from ridebuy.api.panel_text import render_panel_text
+from ridebuy.api.panels import PanelOut, PanelParkingOut
+from ridebuy.devices.availability import ParkingStatus
+from ridebuy.devices.panels import Arrow
 
 
 def row(

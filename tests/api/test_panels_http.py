@@ -13,12 +13,12 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.ride_and_buy_line import MonthFigures, RideAndBuyLine, month_start
-from devices.registry import Registry, parse_registry
-from devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyTotals
+from ridebuy.api.app import create_app
+from ridebuy.api.ride_and_buy_line import MonthFigures, RideAndBuyLine, month_start
+from ridebuy.devices.registry import Registry, parse_registry
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyTotals
 from ridebuy.cli import main
-from ridebuy.settings import Settings
+from ridebuy.shared.settings import Settings
 from ridebuy.store.base import CountBucket, DeviceSnapshot
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 from tests.api.test_app import NOW, S

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.caching import _etag_matches, _not_modified_since
-from api.errors import BadParameter
-from api.geo import EARTH_RADIUS_M, Position, distance_m, parse_position
-from api.timeparams import parse_duration_s, resolve_range, to_datetime, to_ns
+from ridebuy.api.caching import _etag_matches, _not_modified_since
+from ridebuy.api.errors import BadParameter
+from ridebuy.api.geo import EARTH_RADIUS_M, Position, distance_m, parse_position
+from ridebuy.api.timeparams import parse_duration_s, resolve_range, to_datetime, to_ns
 
 
 def test_distance_of_one_degree_along_a_meridian() -> None:

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 
-from api.app import create_app
-from api.security import script_hashes
-from ridebuy.settings import Settings, SettingsError, load_settings
+from ridebuy.api.app import create_app
+from ridebuy.api.security import script_hashes
+from ridebuy.shared.settings import Settings, SettingsError, load_settings
 from tests.api.fakes import FakeStore
 from tests.devices.helpers import small_registry
 
@@ -65,11 +65,11 @@ def test_every_answer_carries_the_security_headers(client: TestClient, path: str
 
 
 def test_the_page_has_no_inline_script_or_style() -> None:
-    html = (resources.files("api") / "static" / "index.html").read_text(encoding="utf-8")
+    html = (resources.files("ridebuy.api") / "static" / "index.html").read_text(encoding="utf-8")
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.DOTALL | re.IGNORECASE)
     assert scripts == [(' src="/static/app.js" defer', "")]
     assert not re.search(r"<style\b|\sstyle\s*=|\son[a-z]+\s*=|javascript:", html, re.IGNORECASE)
-    script = (resources.files("api") / "static" / "app.js").read_text(encoding="utf-8")
+    script = (resources.files("ridebuy.api") / "static" / "app.js").read_text(encoding="utf-8")
     # Elements the script builds must not carry style attributes or handlers either (CSP would block them).
     assert not re.search(r"style\s*=|\son[a-z]+\s*=\s*[\"']|setAttribute\(\s*[\"'](style|on)|eval\(|new Function",
                          script)

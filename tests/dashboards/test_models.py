@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dashboards.catalogue import (
+from ridebuy.dashboards.catalogue import (
     DATASOURCE_UID,
     FOLDER_UID,
     PROVISIONING_DIR,

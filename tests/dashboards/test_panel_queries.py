@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dashboards.catalogue import load_dashboards
+from ridebuy.dashboards.catalogue import load_dashboards
 from ridebuy.store.influx import InfluxStore
 from tests.dashboards.grafana_influxql import render_target
 from tests.dashboards.influxql_shape import expected_shape

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dashboards.catalogue import DATASOURCE_UID, FOLDER_UID, load_dashboards
+from ridebuy.dashboards.catalogue import DATASOURCE_UID, FOLDER_UID, load_dashboards
 from ridebuy.cli import main
 from tests.dashboards.grafana_peer import GrafanaPeer
 

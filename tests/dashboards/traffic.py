@@ -13,16 +13,16 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from devices.availability import AvailabilityFold
-from devices.messages import decode_message
-from devices.native import decode_native
-from devices.readings import PassageReading
-from devices.registry import Registry, load_registry, parse_registry, sample_registry_path
-from devices.rejections import Rejected
+from ridebuy.devices.availability import AvailabilityFold
+from ridebuy.devices.decoding import decode_message
+from ridebuy.devices.native import decode_native
+from ridebuy.devices.readings import PassageReading
+from ridebuy.devices.registry import Registry, load_registry, parse_registry, sample_registry_path
+from ridebuy.devices.rejections import Rejected
 from ridebuy.store.influx import InfluxStore
 from ridebuy.store.points import Point, availability_point, reading_points, rejection_point
-from simulators.clock import SimClock
-from simulators.engine import Engine
+from ridebuy.simulators.clock import SimClock
+from ridebuy.simulators.engine import Engine
 
 SILENT_DEVICE = "hs-rack-2"
 """Stops sending ``SILENT_FOR_S`` before the end: offline, and its spaces unknown."""

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devices.registry import Registry, load_registry, sample_registry_path
+from ridebuy.devices.registry import Registry, load_registry, sample_registry_path
 from ridebuy.store.influx import InfluxStore
 from tests.support.ports import free_port
 from tests.support.processes import RidebuyProcess

@@ -11,9 +11,9 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ingest.listener import MqttListener
-from ridebuy.brokers import parse_broker_url
-from ridebuy.embedded_broker import EmbeddedBroker, EmbeddedBrokerError, port_is_free
+from ridebuy.ingest.paho_session import MqttListener
+from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.demo.embedded_broker import EmbeddedBroker, EmbeddedBrokerError, port_is_free
 from tests.support.ports import free_port
 from tests.support.waiting import wait_until
 
@@ -49,7 +49,7 @@ def test_a_taken_port_is_refused_when_asked_for_and_avoided_by_default(monkeypat
         assert not port_is_free("127.0.0.1", port)
         with pytest.raises(EmbeddedBrokerError, match=f"port {port}"):
             EmbeddedBroker(port=port).start()
-        monkeypatch.setattr("ridebuy.embedded_broker.USUAL_PORT", port)
+        monkeypatch.setattr("ridebuy.demo.embedded_broker.USUAL_PORT", port)
         fallback = EmbeddedBroker()
         fallback.start()
         try:

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from devices.codecs import Count, Values
-from devices.payloads import Direction
+from ridebuy.devices.codecs import Count, Values
+from ridebuy.devices.payloads import Direction
 
 VECTORS_DIR = Path(__file__).parent / "vectors"
 

@@ -1,6 +1,6 @@
 """A small registry for unit tests of pure logic."""
 
-from devices.registry import Registry, parse_registry
+from ridebuy.devices.registry import Registry, parse_registry
 
 SMALL = {
     "parkings": [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from devices.envelopes import Reception
-from devices.registry import Registry, parse_registry
+from ridebuy.devices.envelopes import Reception
+from ridebuy.devices.registry import Registry, parse_registry
 
 NOW_NS = 1_780_000_000_000_000_000
 TWO_GATEWAYS = (Reception("hannut-hotel-de-ville", -97.0, 6.5), Reception("hannut-gare", -112.0, -3.25))

@@ -1,6 +1,6 @@
-from devices.availability import AvailabilityFold, ParkingStatus
-from devices.readings import OccupancyReading, StatusReading
-from devices.registry import DeviceKind
+from ridebuy.devices.availability import AvailabilityFold, ParkingStatus
+from ridebuy.devices.readings import OccupancyReading, StatusReading
+from ridebuy.devices.registry import DeviceKind
 from tests.devices.helpers import small_registry
 
 S = 1_000_000_000

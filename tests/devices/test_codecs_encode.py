@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devices.codecs import CODECS, Codec, CodecError, Count, Values
-from devices.payloads import Direction
+from ridebuy.devices.codecs import CODECS, Codec, CodecError, Count, Values
+from ridebuy.devices.payloads import Direction
 
 TPS110 = CODECS["bosch-tps110"]
 VS340 = CODECS["milesight-vs340"]

@@ -7,10 +7,10 @@ from types import ModuleType
 
 import pytest
 
-import devices.codecs
-from devices.codecs import CODECS, Codec, heartbeat_allowance_s, registry_problems
-from devices.codecs.index import VENDOR_MODULES
-from devices.registry import DEFAULT_HEARTBEAT_S, Registry, parse_registry
+import ridebuy.devices.codecs
+from ridebuy.devices.codecs import CODECS, Codec, heartbeat_allowance_s, registry_problems
+from ridebuy.devices.codecs.index import VENDOR_MODULES
+from ridebuy.devices.registry import DEFAULT_HEARTBEAT_S, Registry, parse_registry
 from tests.devices.codec_vectors import load_vectors
 
 NOT_VENDORS = {"base", "index"}

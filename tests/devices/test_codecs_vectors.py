@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devices.codecs import CODECS, CodecError
+from ridebuy.devices.codecs import CODECS, CodecError
 from tests.devices.codec_vectors import Vector, load_vectors
 
 VECTORS = load_vectors()

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from devices.envelopes import UnknownDevice, decode_envelope
-from devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
-from devices.registry import DeviceFormat, DeviceKind
-from devices.rejections import Rejected, RejectReason
+from ridebuy.devices.envelopes import UnknownDevice, decode_envelope
+from ridebuy.devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
+from ridebuy.devices.registry import DeviceFormat, DeviceKind
+from ridebuy.devices.rejections import Rejected, RejectReason
 from tests.devices.lorawan_registry import NOW_NS, lorawan_registry
 
 REGISTRY = lorawan_registry()

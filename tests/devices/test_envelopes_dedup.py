@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devices.envelopes import (
+from ridebuy.devices.envelopes import (
     FrameState,
     FrameVerdict,
     Reception,
@@ -15,9 +15,9 @@ from devices.envelopes import (
     ttn_uplink,
     uplink_readings,
 )
-from devices.envelopes.uplink import Uplink
-from devices.readings import StatusReading
-from devices.registry import DeviceFormat
+from ridebuy.devices.envelopes.uplink import Uplink
+from ridebuy.devices.readings import StatusReading
+from ridebuy.devices.registry import DeviceFormat
 from tests.devices.lorawan_registry import NOW_NS, TWO_GATEWAYS, lorawan_registry
 
 REGISTRY = lorawan_registry()

@@ -7,8 +7,8 @@ import itertools
 import paho.mqtt.client as mqtt
 import pytest
 
-from devices.codecs import CODECS, Codec, Count, Values, heartbeat_allowance_s
-from devices.envelopes import (
+from ridebuy.devices.codecs import CODECS, Codec, Count, Values, heartbeat_allowance_s
+from ridebuy.devices.envelopes import (
     SUBSCRIPTIONS,
     FrameVerdict,
     Uplink,
@@ -19,9 +19,9 @@ from devices.envelopes import (
     parse_envelope,
     simulated_uplink,
 )
-from devices.payloads import Direction
-from devices.readings import OccupancyReading, PassageReading, StatusReading
-from devices.registry import DeviceFormat, DeviceKind, Registry, parse_registry
+from ridebuy.devices.payloads import Direction
+from ridebuy.devices.readings import OccupancyReading, PassageReading, StatusReading
+from ridebuy.devices.registry import DeviceFormat, DeviceKind, Registry, parse_registry
 from tests.devices.lorawan_registry import NOW_NS, TWO_GATEWAYS
 
 FORMATS = (DeviceFormat.TTN, DeviceFormat.CHIRPSTACK)

@@ -2,11 +2,11 @@ import json
 
 import pytest
 
-from devices.native import Limits, decode_native, passage_point_ns
-from devices.payloads import Direction, TrafficClass
-from devices.readings import OccupancyReading, PassageReading, StatusReading
-from devices.registry import DeviceKind
-from devices.rejections import Rejected, RejectReason
+from ridebuy.devices.native import Limits, decode_native, passage_point_ns
+from ridebuy.devices.payloads import Direction, TrafficClass
+from ridebuy.devices.readings import OccupancyReading, PassageReading, StatusReading
+from ridebuy.devices.registry import DeviceKind
+from ridebuy.devices.rejections import Rejected, RejectReason
 from tests.devices.helpers import small_registry
 
 NOW_NS = 1_780_000_000_000_000_000

@@ -7,9 +7,9 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devices.native import decode_native
-from devices.readings import OccupancyReading, PassageReading, StatusReading
-from devices.rejections import Rejected
+from ridebuy.devices.native import decode_native
+from ridebuy.devices.readings import OccupancyReading, PassageReading, StatusReading
+from ridebuy.devices.rejections import Rejected
 from tests.devices.helpers import small_registry
 
 REGISTRY = small_registry()

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from devices.panels import Arrow, Language, text_in
-from devices.registry import RegistryError, load_registry, sample_registry_path
+from ridebuy.devices.panels import Arrow, Language, text_in
+from ridebuy.devices.registry import RegistryError, load_registry, sample_registry_path
 from tests.devices.helpers import SMALL
 
 PANEL: dict[str, Any] = {

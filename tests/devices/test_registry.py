@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.registry import RegistryError, load_registry, parse_registry, sample_registry_path
+from ridebuy.devices.registry import RegistryError, load_registry, parse_registry, sample_registry_path
 from tests.devices.helpers import SMALL, small_registry
 
 

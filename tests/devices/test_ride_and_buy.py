@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.ride_and_buy import (
+from ridebuy.devices.ride_and_buy import (
     CYCLE_CLASSES,
     DEFAULT_ASSUMPTIONS,
     RideAndBuyAssumptions,

@@ -1,6 +1,6 @@
 import pytest
 
-from devices.topics import MessageKind, TopicError, device_topic, parse_topic
+from ridebuy.devices.topics import MessageKind, TopicError, device_topic, parse_topic
 
 
 def test_round_trip() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from devices.rejections import RejectReason
+from ridebuy.devices.rejections import RejectReason
 from tests.ingest.conftest import IngestFactory
 from tests.support.mqtt import mosquitto_pub, publish_all
 from tests.support.ports import free_port

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.spool import MAGIC, Spool, SpoolError, SpoolFull
+from ridebuy.ingest.spool import MAGIC, Spool, SpoolError, SpoolFull
 from ridebuy.store.points import Point
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from devices.rejections import Rejected
-from ingest.write_path import Received, WritePath
-from ridebuy.backoff import Backoff
+from ridebuy.devices.rejections import Rejected
+from ridebuy.ingest.write_path import Received, WritePath
+from ridebuy.shared.backoff import Backoff
 from ridebuy.store.base import StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point, rejection_point
 
@@ -118,7 +118,7 @@ def test_drain_gives_up_when_store_stays_down_without_acking() -> None:
 
 
 def test_rejection_point_keeps_reason_and_preview() -> None:
-    from devices.rejections import RejectReason
+    from ridebuy.devices.rejections import RejectReason
 
     p = rejection_point(Rejected(RejectReason.INVALID_JSON, "bad"), "a/b", b"\xff{", 7)
     assert p.tag("reason") == "invalid_json"

@@ -6,7 +6,7 @@ import json
 import random
 from collections.abc import Callable, Iterator
 
-from devices.rejections import RejectReason
+from ridebuy.devices.rejections import RejectReason
 
 TOPIC = "ridebuy/v1/devices/{}/{}"
 BIG = 1024 * 1024

@@ -11,7 +11,7 @@ import yaml
 from paho.mqtt.enums import MQTTProtocolVersion
 
 from ridebuy.cli import main
-from ridebuy.mosquitto_acl import parse_credentials
+from ridebuy.devices.mosquitto_acl import parse_credentials
 from tests.conftest import _need
 from tests.security.clients import V311, Probe
 from tests.support.servers import Mosquitto

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from paho.mqtt.enums import MQTTProtocolVersion
 
-from devices.topics import SUBSCRIPTION, MessageKind, device_topic
-from ridebuy.brokers import parse_broker_url
-from ridebuy.mosquitto_acl import parse_credentials
+from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
+from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.devices.mosquitto_acl import parse_credentials
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import SecuredBroker, generate
 from tests.support.waiting import wait_until

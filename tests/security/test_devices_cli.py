@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from ridebuy.cli import main
-from ridebuy.mosquitto_acl import parse_credentials, parse_password_file, verify_password
+from ridebuy.devices.mosquitto_acl import parse_credentials, parse_password_file, verify_password
 from tests.security.conftest import REGISTRY, generate
 
 FILES = {"passwd": 0o640, "acl": 0o640, "credentials.yaml": 0o600, "mosquitto.conf": 0o644}

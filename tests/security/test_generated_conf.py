@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from devices.topics import SUBSCRIPTION, MessageKind, device_topic
-from ridebuy.mosquitto_acl import parse_credentials
+from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
+from ridebuy.devices.mosquitto_acl import parse_credentials
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import generate
 from tests.support.ports import free_port, wait_for_port

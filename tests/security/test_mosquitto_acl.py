@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from devices.registry import parse_registry
-from devices.topics import SUBSCRIPTION, MessageKind, device_topic
-from ridebuy.mosquitto_acl import (
+from ridebuy.devices.registry import parse_registry
+from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
+from ridebuy.devices.mosquitto_acl import (
     CHIRPSTACK_TREE,
     TTN_TREE,
     AclError,

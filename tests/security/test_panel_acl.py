@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from paho.mqtt.enums import MQTTProtocolVersion
 
-from devices.panels import PANEL_TREE, panel_topic
+from ridebuy.devices.panels import PANEL_TREE, panel_topic
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import SecuredBroker
 

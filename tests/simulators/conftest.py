@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from devices.registry import Registry, load_registry, sample_registry_path
-from simulators.clock import LOCAL_TZ
+from ridebuy.devices.registry import Registry, load_registry, sample_registry_path
+from ridebuy.simulators.clock import LOCAL_TZ
 
 
 @pytest.fixture(scope="session")

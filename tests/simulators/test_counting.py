@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import random
 
-from devices.payloads import Direction, TrafficClass
-from simulators.counting import BIKE_PER_DAY, CounterModel
+from ridebuy.devices.payloads import Direction, TrafficClass
+from ridebuy.simulators.counting import BIKE_PER_DAY, CounterModel
 from tests.simulators.conftest import local_epoch
 
 HOUR_S = 3600

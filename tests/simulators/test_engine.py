@@ -6,14 +6,14 @@ from collections import defaultdict
 
 import pytest
 
-from devices.availability import AvailabilityFold, ParkingStatus
-from devices.messages import decode_message
-from devices.readings import OccupancyReading, PassageReading, StatusReading
-from devices.registry import DeviceKind, Registry
-from devices.topics import MessageKind
-from simulators.clock import SimClock
-from simulators.engine import CounterMode, Engine, Message
-from simulators.occupancy import overflow_limit
+from ridebuy.devices.availability import AvailabilityFold, ParkingStatus
+from ridebuy.devices.decoding import decode_message
+from ridebuy.devices.readings import OccupancyReading, PassageReading, StatusReading
+from ridebuy.devices.registry import DeviceKind, Registry
+from ridebuy.devices.topics import MessageKind
+from ridebuy.simulators.clock import SimClock
+from ridebuy.simulators.engine import CounterMode, Engine, Message
+from ridebuy.simulators.occupancy import overflow_limit
 from tests.simulators.conftest import local_epoch
 
 NS = 1_000_000_000

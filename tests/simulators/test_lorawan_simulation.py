@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from devices.messages import UplinkDedup, decode_message
-from devices.readings import OccupancyReading, PassageReading, StatusReading
-from devices.registry import DeviceFormat, load_registry, parse_registry, sample_registry_path
-from simulators.clock import SimClock
-from simulators.engine import Engine
+from ridebuy.devices.decoding import UplinkDedup, decode_message
+from ridebuy.devices.readings import OccupancyReading, PassageReading, StatusReading
+from ridebuy.devices.registry import DeviceFormat, load_registry, parse_registry, sample_registry_path
+from ridebuy.simulators.clock import SimClock
+from ridebuy.simulators.engine import Engine
 
 REGISTRY = parse_registry(
     {

@@ -3,9 +3,9 @@ from __future__ import annotations
 import random
 from statistics import mean
 
-from devices.registry import DeviceKind, Registry
-from simulators.occupancy import RackModel, SlotModel, overflow_limit
-from simulators.profiles import PROFILES, PlaceKind, profile_for
+from ridebuy.devices.registry import DeviceKind, Registry
+from ridebuy.simulators.occupancy import RackModel, SlotModel, overflow_limit
+from ridebuy.simulators.profiles import PROFILES, PlaceKind, profile_for
 from tests.simulators.conftest import local_epoch
 
 STEP_S = 300

@@ -5,9 +5,9 @@ from datetime import datetime
 
 import pytest
 
-from devices.registry import Registry
-from simulators.clock import LOCAL_TZ
-from simulators.profiles import MARKET_DAY, PROFILES, PlaceKind, place_kind, profile_for
+from ridebuy.devices.registry import Registry
+from ridebuy.simulators.clock import LOCAL_TZ
+from ridebuy.simulators.profiles import MARKET_DAY, PROFILES, PlaceKind, place_kind, profile_for
 
 
 def at(text: str) -> datetime:

@@ -4,11 +4,11 @@ import itertools
 
 import pytest
 
-from devices.messages import decode_message
-from devices.registry import Registry
-from devices.topics import MessageKind
-from simulators.engine import Message
-from simulators.runner import Simulation, SimulationOptions
+from ridebuy.devices.decoding import decode_message
+from ridebuy.devices.registry import Registry
+from ridebuy.devices.topics import MessageKind
+from ridebuy.simulators.engine import Message
+from ridebuy.simulators.runner import Simulation, SimulationOptions
 from tests.simulators.conftest import local_epoch
 
 NOW = local_epoch("2026-05-05T10:00")

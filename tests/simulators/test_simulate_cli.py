@@ -17,9 +17,9 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devices.messages import ALL_SUBSCRIPTIONS, decode_message
-from devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
-from devices.registry import DeviceKind, Registry, load_registry
+from ridebuy.devices.decoding import ALL_SUBSCRIPTIONS, decode_message
+from ridebuy.devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
+from ridebuy.devices.registry import DeviceKind, Registry, load_registry
 from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
 

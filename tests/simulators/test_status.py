@@ -3,7 +3,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from simulators.status import FIRMWARE, StatusModel, battery_volts
+from ridebuy.simulators.device_status import FIRMWARE, StatusModel, battery_volts
 from tests.simulators.conftest import local_epoch
 
 DAY_S = 86_400

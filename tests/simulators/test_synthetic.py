@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from devices.messages import decode_message
-from devices.registry import DeviceKind, Registry, RegistryError, load_registry
-from simulators.clock import SimClock
-from simulators.engine import Engine
-from simulators.synthetic import synthetic_entries, with_synthetic, write_registry
+from ridebuy.devices.decoding import decode_message
+from ridebuy.devices.registry import DeviceKind, Registry, RegistryError, load_registry
+from ridebuy.simulators.clock import SimClock
+from ridebuy.simulators.engine import Engine
+from ridebuy.simulators.synthetic import synthetic_entries, with_synthetic, write_registry
 from tests.simulators.conftest import local_epoch
 
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import pytest
 
-from devices.availability import Availability, ParkingStatus
-from devices.native import passage_point_ns
-from devices.payloads import Direction, TrafficClass
-from devices.readings import OccupancyReading, PassageReading, StatusReading
-from devices.registry import DeviceKind
-from devices.rejections import Rejected, RejectReason
+from ridebuy.devices.availability import Availability, ParkingStatus
+from ridebuy.devices.native import passage_point_ns
+from ridebuy.devices.payloads import Direction, TrafficClass
+from ridebuy.devices.readings import OccupancyReading, PassageReading, StatusReading
+from ridebuy.devices.registry import DeviceKind
+from ridebuy.devices.rejections import Rejected, RejectReason
 from ridebuy.store.base import MAX_REJECTIONS, AvailabilityBucket, CountBucket, DeviceSnapshot, Rejection, Store
 from ridebuy.store.points import Point, availability_point, reading_points, rejection_point
 

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devices.native import passage_point_ns
-from devices.payloads import Direction, TrafficClass
-from devices.readings import OccupancyReading, PassageReading, StatusReading
-from devices.registry import DeviceKind
-from devices.rejections import Rejected, RejectReason
+from ridebuy.devices.native import passage_point_ns
+from ridebuy.devices.payloads import Direction, TrafficClass
+from ridebuy.devices.readings import OccupancyReading, PassageReading, StatusReading
+from ridebuy.devices.registry import DeviceKind
+from ridebuy.devices.rejections import Rejected, RejectReason
 from ridebuy.store.base import StoreRejected, StoreUnavailable
 from ridebuy.store.influx import InfluxStore, RetryPolicy
 from ridebuy.store.points import Point, payload_preview, reading_points, rejection_point

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.rejections import Rejected, RejectReason
+from ridebuy.devices.rejections import Rejected, RejectReason
 from ridebuy.store.base import StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point, rejection_point
 from ridebuy.store.sqlite import SqliteStore, parse_sqlite_url, sqlite_url

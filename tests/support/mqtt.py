@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ridebuy.brokers import parse_broker_url
+from ridebuy.shared.brokers import parse_broker_url
 
 
 def publish_all(url: str, messages: Iterable[tuple[str, bytes | str]], qos: int = 1, timeout_s: float = 60.0) -> int:

@@ -11,7 +11,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from simulators.clock import local_time
+from ridebuy.simulators.clock import local_time
 
 FIRMWARE = "ridebuy-sim/1.0"
 DRAIN_PCT_PER_DAY = (0.03, 0.10)

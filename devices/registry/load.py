@@ -11,7 +11,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from devices.registry import Registry, load_registry
+from ridebuy.devices.registry import Registry, load_registry
 
 LARGE_REGISTRY_BYTES = 1_000_000
 """Files from this size on are parsed in a child process (the Hannut sample is 5 KB: parsed in place)."""

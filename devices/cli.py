@@ -13,9 +13,9 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
-from devices.registry import DeviceFormat, DeviceKind, load_registry
-from ridebuy.atomic_file import write_atomically
-from ridebuy.mosquitto_acl import (
+from ridebuy.devices.registry import DeviceFormat, DeviceKind, load_registry
+from ridebuy.shared.atomic_file import write_atomically
+from ridebuy.devices.mosquitto_acl import (
     MIN_PASSWORD_CHARS,
     SERVICE_USERNAMES,
     AclError,
@@ -30,7 +30,7 @@ from ridebuy.mosquitto_acl import (
     render_mosquitto_conf,
     render_password_file,
 )
-from ridebuy.settings import Settings
+from ridebuy.shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ def run_mosquitto_acl(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_adopt(args: argparse.Namespace, settings: Settings) -> int:
-    from ridebuy.registry_edit import RegistryEditError, adopt_device, device_from_entry
+    from ridebuy.devices.registry.edit import RegistryEditError, adopt_device, device_from_entry
 
     given = {
         "id": args.id, "kind": args.kind, "parking": args.parking, "counter": args.counter, "format": args.format,
@@ -260,7 +260,7 @@ def run_adopt(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from ridebuy.registry_edit import RegistryEditError, remove_device
+    from ridebuy.devices.registry.edit import RegistryEditError, remove_device
 
     try:
         registry = remove_device(Path(settings.registry), args.id)

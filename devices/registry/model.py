@@ -14,8 +14,8 @@ from typing import Annotated, Any, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from devices.ids import Identifier
-from devices.panels import Panel, panel_reference_errors
+from ridebuy.devices.ids import Identifier
+from ridebuy.devices.panels import Panel, panel_reference_errors
 
 DEFAULT_HEARTBEAT_S = 900
 SAMPLE_REGISTRY = "hannut.yaml"
@@ -256,4 +256,4 @@ def load_registry(path: str | Path) -> Registry:
 
 def sample_registry_path() -> Path:
     """The Hannut sample registry shipped with the package."""
-    return Path(str(resources.files("devices") / "data" / SAMPLE_REGISTRY))
+    return Path(str(resources.files("ridebuy.devices") / "data" / SAMPLE_REGISTRY))

@@ -29,9 +29,9 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from devices.panels import PANEL_TREE
-from devices.registry import Device, DeviceFormat, Registry
-from devices.topics import SUBSCRIPTION, MessageKind, device_topic
+from ridebuy.devices.panels import PANEL_TREE
+from ridebuy.devices.registry import Device, DeviceFormat, Registry
+from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 
 PBKDF2_ITERATIONS = 101
 """``mosquitto_passwd``'s default (PW_DEFAULT_ITERATIONS in 2.0). Generated passwords carry 192 random bits, so

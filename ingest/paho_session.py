@@ -21,8 +21,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from ridebuy.backoff import Backoff
-from ridebuy.brokers import BrokerAddress
+from ridebuy.shared.backoff import Backoff
+from ridebuy.shared.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)
 

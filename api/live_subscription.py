@@ -17,11 +17,11 @@ from collections.abc import Callable
 import aiomqtt
 import anyio
 
-from api.live import LiveState
-from api.metrics import ApiMetrics
-from devices.messages import ALL_SUBSCRIPTIONS
-from ridebuy.backoff import Backoff
-from ridebuy.brokers import BrokerAddress
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.metrics import ApiMetrics
+from ridebuy.devices.decoding import ALL_SUBSCRIPTIONS
+from ridebuy.shared.backoff import Backoff
+from ridebuy.shared.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)
 

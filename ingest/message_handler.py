@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from devices.messages import UplinkDedup, decode_message
-from devices.native import Limits
-from devices.registry import Registry
-from devices.rejections import Rejected, RejectReason
-from ingest.dead_letters import DeadLetters
-from ingest.live import LiveAvailability
+from ridebuy.devices.decoding import UplinkDedup, decode_message
+from ridebuy.devices.native import Limits
+from ridebuy.devices.registry import Registry
+from ridebuy.devices.rejections import Rejected, RejectReason
+from ridebuy.ingest.dead_letters import DeadLetters
+from ridebuy.ingest.availability_writer import AvailabilityWriter
 from ridebuy.store.points import Point, reading_points
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class MessageHandler:
         self,
         registry: Registry,
         limits: Limits,
-        live: LiveAvailability,
+        live: AvailabilityWriter,
         dead_letters: DeadLetters,
         writes: Writes = Writes(),
     ) -> None:

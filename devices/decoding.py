@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from devices.envelopes import SUBSCRIPTIONS, format_of_topic, parse_envelope, uplink_readings
-from devices.native import Limits, decode_native
-from devices.readings import Reading
-from devices.registry import DeviceFormat, Registry
-from devices.topics import SUBSCRIPTION as NATIVE_SUBSCRIPTION
+from ridebuy.devices.envelopes import SUBSCRIPTIONS, format_of_topic, parse_envelope, uplink_readings
+from ridebuy.devices.native import Limits, decode_native
+from ridebuy.devices.readings import Reading
+from ridebuy.devices.registry import DeviceFormat, Registry
+from ridebuy.devices.topics import SUBSCRIPTION as NATIVE_SUBSCRIPTION
 
 ALL_SUBSCRIPTIONS: tuple[str, ...] = (
     NATIVE_SUBSCRIPTION,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from devices.registry import Registry, RegistryError
-from ridebuy.registry_load import load_registry_lean
+from ridebuy.devices.registry import Registry, RegistryError
+from ridebuy.devices.registry.load import load_registry_lean
 
 log = logging.getLogger(__name__)
 

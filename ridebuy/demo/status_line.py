@@ -20,7 +20,7 @@ from rich.live import Live
 from rich.text import Text
 
 from ridebuy.demo.system import DemoSystem
-from simulators.clock import local_time
+from ridebuy.simulators.clock import local_time
 
 log = logging.getLogger(__name__)
 

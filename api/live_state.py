@@ -11,13 +11,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from api.metrics import ApiMetrics
-from devices.availability import Availability, AvailabilityFold
-from devices.messages import decode_message
-from devices.native import Limits
-from devices.readings import Reading, StatusReading
-from devices.registry import Registry
-from devices.rejections import Rejected
+from ridebuy.api.metrics import ApiMetrics
+from ridebuy.devices.availability import Availability, AvailabilityFold
+from ridebuy.devices.decoding import decode_message
+from ridebuy.devices.native import Limits
+from ridebuy.devices.readings import Reading, StatusReading
+from ridebuy.devices.registry import Registry
+from ridebuy.devices.rejections import Rejected
 from ridebuy.store.base import DeviceSnapshot
 
 log = logging.getLogger(__name__)

@@ -27,9 +27,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from devices.codecs import registry_problems
-from devices.registry import Device, Registry, RegistryError, parse_registry, sample_registry_path
-from ridebuy.atomic_file import write_atomically
+from ridebuy.devices.codecs import registry_problems
+from ridebuy.devices.registry import Device, Registry, RegistryError, parse_registry, sample_registry_path
+from ridebuy.shared.atomic_file import write_atomically
 
 log = logging.getLogger(__name__)
 

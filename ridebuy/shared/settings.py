@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from devices.registry import sample_registry_path
+from ridebuy.devices.registry import sample_registry_path
 
 DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
 DEFAULT_STORE_URL = "influxdb://127.0.0.1:8086/ridebuy"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 import threading
 
-from devices.availability import AvailabilityFold
-from devices.readings import Reading
-from devices.registry import Registry
+from ridebuy.devices.availability import AvailabilityFold
+from ridebuy.devices.readings import Reading
+from ridebuy.devices.registry import Registry
 from ridebuy.store.base import Store
 from ridebuy.store.points import Point, availability_point
 
 log = logging.getLogger(__name__)
 
 
-class LiveAvailability:
+class AvailabilityWriter:
     """A thread-safe :class:`AvailabilityFold` that answers in points."""
 
     def __init__(self, registry: Registry) -> None:
