@@ -14,25 +14,25 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
+from ridebuy import __version__
 from ridebuy.api.context import ApiContext
 from ridebuy.api.errors import install_error_handlers
 from ridebuy.api.geo import Position
-from ridebuy.api.live_subscription import listen_forever
 from ridebuy.api.live_state import BatteryThresholds, LiveState
+from ridebuy.api.live_subscription import listen_forever
 from ridebuy.api.metrics import ApiMetrics
 from ridebuy.api.panel_service import PanelService
 from ridebuy.api.ratelimit import RateLimit
 from ridebuy.api.routes import admin, counters, devices, health, panels, parkings, stream, web
 from ridebuy.api.security import BodyLimit, SecurityHeaders
+from ridebuy.api.settings import ApiSettings
 from ridebuy.api.store_access import StoreAccess
 from ridebuy.devices.native import Limits
 from ridebuy.devices.registry import Registry
-from ridebuy import __version__
-from ridebuy.shared.backoff import Backoff
-from ridebuy.shared.brokers import parse_broker_url
 from ridebuy.devices.registry.load import load_registry_lean
 from ridebuy.devices.registry.watch import RegistryWatcher
-from ridebuy.shared.settings import Settings
+from ridebuy.shared.backoff import Backoff
+from ridebuy.shared.brokers import parse_broker_url
 from ridebuy.store.base import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ _TAGS = [
 ]
 
 
-def town_centre(settings: Settings, registry: Registry) -> Position:
+def town_centre(settings: ApiSettings, registry: Registry) -> Position:
     """The configured centre, else the middle of the registry's parkings (or counters)."""
     if settings.town_lat is not None and settings.town_lon is not None:
         return Position(settings.town_lat, settings.town_lon)
@@ -76,7 +76,7 @@ def town_centre(settings: Settings, registry: Registry) -> Position:
     return Position(sum(p[0] for p in places) / len(places), sum(p[1] for p in places) / len(places))
 
 
-def open_configured_store(settings: Settings) -> Store:
+def open_configured_store(settings: ApiSettings) -> Store:
     from ridebuy.store.open import open_store
 
     token = settings.store_token.get_secret_value() if settings.store_token is not None else None
@@ -85,7 +85,7 @@ def open_configured_store(settings: Settings) -> Store:
 
 
 def create_app(
-    settings: Settings,
+    settings: ApiSettings,
     *,
     store: Store | None = None,
     registry: Registry | None = None,

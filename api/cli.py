@@ -7,28 +7,19 @@ import logging
 import signal
 from types import FrameType
 
+from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.registry import RegistryError
 from ridebuy.shared.brokers import parse_broker_url
-from ridebuy.shared.settings import Settings
+from ridebuy.shared.commands import Command
 
 log = logging.getLogger(__name__)
-
-SETTINGS = (
-    "api_host", "api_port", "api_cors_origins", "api_expire_interval_s", "town_lat", "town_lon",
-    "max_payload_bytes", "max_future_s", "api_max_body_bytes", "api_rate_limit", "api_trusted_proxies",
-    "battery_low_pct", "battery_low_v",
-    "town_timezone", "panel_publish_interval_s", "panel_stale_after_s", "panel_text_width",
-    "panel_ride_and_buy_refresh_s", "ride_and_buy_trip_km", "ride_and_buy_car_share", "ride_and_buy_co2_g_per_km",
-)
-"""Settings of ``ridebuy api`` besides the common ones (each also a flag). RIDEBUY_API_TOKEN is deliberately not a
-flag: a command line is visible to every user of the machine (ps); the token comes from the environment only."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
 
 
-def run_api(args: argparse.Namespace, settings: Settings) -> int:
+def run_api(args: argparse.Namespace, settings: ApiSettings) -> int:
     # Imported here: building the command line must stay quick for every other sub-command.
     import uvicorn
 
@@ -45,7 +36,9 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
         log.warning("admin endpoints are off: RIDEBUY_API_TOKEN is not set")
     log.info(
         "serving on http://%s:%d (live state from %s)",
-        settings.api_host, settings.api_port, parse_broker_url(settings.mqtt_url).display,
+        settings.api_host,
+        settings.api_port,
+        parse_broker_url(settings.mqtt_url).display,
     )
     config = uvicorn.Config(
         app,
@@ -71,3 +64,12 @@ def run_api(args: argparse.Namespace, settings: Settings) -> int:
 
 def _after_shutdown(signum: int, frame: FrameType | None) -> None:
     log.debug("signal %d after a clean shutdown", signum)
+
+
+COMMAND = Command(
+    name="api",
+    help="serve the live availability API and the cyclist web page",
+    settings=ApiSettings,
+    run=run_api,
+    add_arguments=add_arguments,
+)

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from ridebuy.api.geo import Position
 from ridebuy.api.live_state import LiveState
 from ridebuy.api.metrics import ApiMetrics
+from ridebuy.api.settings import ApiSettings
 from ridebuy.api.store_access import StoreAccess
-from ridebuy.shared.settings import Settings
 
 
 @dataclass(slots=True)
 class ApiContext:
-    settings: Settings
+    settings: ApiSettings
     live: LiveState
     store: StoreAccess
     metrics: ApiMetrics

@@ -15,7 +15,7 @@ from ridebuy.api.metrics import ApiMetrics
 from ridebuy.devices.availability import Availability, AvailabilityFold
 from ridebuy.devices.decoding import decode_message
 from ridebuy.devices.native import Limits
-from ridebuy.devices.readings import Reading, StatusReading
+from ridebuy.devices.readings import HealthFigures, Reading, StatusReading
 from ridebuy.devices.registry import Registry
 from ridebuy.devices.rejections import Rejected
 from ridebuy.store.base import DeviceSnapshot
@@ -30,15 +30,9 @@ SUBSCRIBER_QUEUE = 256
 class DeviceHealth:
     device_id: str
     last_seen_ns: int | None = None
-    battery_v: float | None = None
-    battery_pct: float | None = None
-    rssi: float | None = None
-    snr: float | None = None
+    figures: HealthFigures = field(default_factory=HealthFigures)
     status_ns: int | None = None
     """Measurement time of the latest status message (battery, radio)."""
-
-
-_STATUS_FIELDS = ("battery_v", "battery_pct", "rssi", "snr")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +44,10 @@ class BatteryThresholds:
 
     def low(self, health: DeviceHealth) -> bool | None:
         """Whether the battery is low; ``None`` when the device reported no battery figure."""
-        if health.battery_pct is not None:
-            return health.battery_pct < self.low_pct
-        if health.battery_v is not None:
-            return health.battery_v < self.low_v
+        if health.figures.battery_pct is not None:
+            return health.figures.battery_pct < self.low_pct
+        if health.figures.battery_v is not None:
+            return health.figures.battery_v < self.low_v
         return None
 
 
@@ -149,10 +143,7 @@ class LiveState:
                 DeviceHealth(
                     snapshot.device_id,
                     snapshot.last_seen_ns,
-                    snapshot.battery_v,
-                    snapshot.battery_pct,
-                    snapshot.rssi,
-                    snapshot.snr,
+                    snapshot.health,
                     snapshot.status_ns,
                 )
             )
@@ -234,18 +225,7 @@ class LiveState:
     def _note_health(self, reading: Reading) -> None:
         update = DeviceHealth(reading.device_id, last_seen_ns=reading.ts_ns)
         if isinstance(reading, StatusReading):
-            def number(name: str) -> float | None:
-                value = reading.values.get(name)
-                return float(value) if isinstance(value, int | float) else None
-
-            update = replace(
-                update,
-                status_ns=reading.ts_ns,
-                battery_v=number("battery_v"),
-                battery_pct=number("battery_pct"),
-                rssi=number("rssi"),
-                snr=number("snr"),
-            )
+            update = replace(update, status_ns=reading.ts_ns, figures=HealthFigures.from_values(reading.values))
         self._merge_health(update)
 
     def _merge_health(self, update: DeviceHealth) -> None:
@@ -258,11 +238,7 @@ class LiveState:
         if update.last_seen_ns is not None and (old.last_seen_ns is None or update.last_seen_ns > old.last_seen_ns):
             merged = replace(merged, last_seen_ns=update.last_seen_ns)
         if update.status_ns is not None and (old.status_ns is None or update.status_ns >= old.status_ns):
-            merged = replace(
-                merged,
-                status_ns=update.status_ns,
-                **{name: getattr(update, name) for name in _STATUS_FIELDS if getattr(update, name) is not None},
-            )
+            merged = replace(merged, status_ns=update.status_ns, figures=old.figures.updated_by(update.figures))
         self._health[update.device_id] = merged
 
     def _note_alive(self, now_ns: int) -> None:

@@ -1,6 +1,6 @@
 """The live-state subscription: an ordinary, clean-session MQTT subscription that never gives up.
 
-Each API replica folds the full stream itself (DESIGN.md, scale), so the subscription is not shared and keeps no
+Each API replica folds the full stream itself (docs/design.md, scale), so the subscription is not shared and keeps no
 session. Messages missed while disconnected are not replayed; ``on_connect`` lets the app re-read the store after a
 reconnection (the ingest, with its persistent session, stored them). The loop follows aiomqtt's reconnection
 guide: connect, subscribe, iterate; on ``MqttError`` wait a jittered, growing delay and start again.

@@ -14,6 +14,9 @@ from urllib.parse import quote
 
 import httpx
 
+from ridebuy.shared.commands import Command
+from ridebuy.shared.settings import SettingsBase
+
 SIZES = ("1920x1080", "1080x1920", "800x480")
 _SIZE = re.compile(r"^\d{2,5}x\d{2,5}$")
 
@@ -35,7 +38,7 @@ def preview_url(api_url: str, panel_id: str, size: str) -> str:
     return f"{api_url.rstrip('/')}/panel/{quote(panel_id, safe='')}?size={size}"
 
 
-def run_panel_preview(args: argparse.Namespace) -> int:
+def run_panel_preview(args: argparse.Namespace, settings: SettingsBase) -> int:
     if not _SIZE.match(args.size):
         print(f"ridebuy panel-preview: --size must look like 1920x1080, not '{args.size}'", file=sys.stderr)
         return 2
@@ -61,3 +64,12 @@ def run_panel_preview(args: argparse.Namespace) -> int:
     if not args.no_browser and not webbrowser.open(url):
         print("ridebuy panel-preview: no browser could be started here; open the URL above", file=sys.stderr)
     return 0
+
+
+COMMAND = Command(
+    name="panel-preview",
+    help="show a display panel in a browser window, for setting it up",
+    settings=SettingsBase,
+    run=run_panel_preview,
+    add_arguments=add_arguments,
+)

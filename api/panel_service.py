@@ -12,10 +12,10 @@ from ridebuy.api.context import ApiContext
 from ridebuy.api.panel_publisher import publish_panels_forever
 from ridebuy.api.panels import PanelOut, panel_out
 from ridebuy.api.ride_and_buy_line import RideAndBuyLine
+from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.panels import Panel
 from ridebuy.devices.ride_and_buy import RideAndBuyAssumptions
 from ridebuy.shared.brokers import BrokerAddress
-from ridebuy.shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ IDLE_CHECK_S = 5.0
 """How soon a panel with a Ride and Buy line, added by a registry edit, gets its first count."""
 
 
-def assumptions_from(settings: Settings) -> RideAndBuyAssumptions:
+def assumptions_from(settings: ApiSettings) -> RideAndBuyAssumptions:
     return RideAndBuyAssumptions(
         trip_km=settings.ride_and_buy_trip_km,
         car_share=settings.ride_and_buy_car_share,

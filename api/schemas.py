@@ -125,9 +125,7 @@ class ParkingFeatureCollection(_Body):
                             "type": "Feature",
                             "id": "grand-place",
                             "geometry": {"type": "Point", "coordinates": [5.077, 50.6716]},
-                            "properties": {
-                                k: v for k, v in _PARKING_EXAMPLE.items() if k not in ("id", "lat", "lon")
-                            },
+                            "properties": {k: v for k, v in _PARKING_EXAMPLE.items() if k not in ("id", "lat", "lon")},
                         }
                     ],
                 }

@@ -55,8 +55,10 @@ class DrainResult:
             f"(with start-up {self.total_s:.2f} s: {self.messages / self.total_s:,.0f} msg/s)",
             f"  points in InfluxDB: {self.points}; peak ingest RSS {self.peak_rss_mib:.0f} MiB",
             "  CPU seconds during the drain: "
-            + ", ".join(f"{name} {seconds:.1f} s ({100 * seconds / self.total_s:.0f} % of a core)"
-                        for name, seconds in self.cpu_s.items()),
+            + ", ".join(
+                f"{name} {seconds:.1f} s ({100 * seconds / self.total_s:.0f} % of a core)"
+                for name, seconds in self.cpu_s.items()
+            ),
         ]
 
 

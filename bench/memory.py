@@ -19,11 +19,11 @@ import time
 import tracemalloc
 from dataclasses import dataclass
 
-from ridebuy.api.live_state import LiveState
-from ridebuy.api.metrics import ApiMetrics
 from bench.machine import machine_lines
 from bench.rig import rig
 from bench.workload import Town
+from ridebuy.api.live_state import LiveState
+from ridebuy.api.metrics import ApiMetrics
 from ridebuy.devices.native import decode_native
 from ridebuy.devices.registry import parse_registry
 from ridebuy.devices.topics import device_topic

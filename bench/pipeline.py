@@ -17,8 +17,8 @@ from bench.machine import machine_lines
 from bench.workload import Town, stream
 from ridebuy.devices.native import Limits
 from ridebuy.devices.registry import parse_registry
-from ridebuy.ingest.dead_letters import DeadLetters
 from ridebuy.ingest.availability_writer import AvailabilityWriter
+from ridebuy.ingest.dead_letters import DeadLetters
 from ridebuy.ingest.message_handler import MessageHandler
 from ridebuy.store.lineprotocol import LineEncoder
 from ridebuy.store.points import Point

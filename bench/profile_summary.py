@@ -1,6 +1,6 @@
 """Summarise a py-spy collapsed-stack file (``py-spy record --format raw``): where the time of each thread goes.
 
-    python -m bench.profile_summary /tmp/drain-0.txt [--top 25]
+python -m bench.profile_summary /tmp/drain-0.txt [--top 25]
 """
 
 from __future__ import annotations

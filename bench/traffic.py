@@ -1,6 +1,6 @@
 """Background traffic at a steady rate, in a process of its own so that it never competes with a measurement.
 
-    python -m bench.traffic --mqtt-url mqtt://127.0.0.1:1883 --rate 2000 --seconds 60
+python -m bench.traffic --mqtt-url mqtt://127.0.0.1:1883 --rate 2000 --seconds 60
 """
 
 from __future__ import annotations

@@ -111,8 +111,9 @@ def _messages(town: Town, count: int, start_ms: int) -> Iterator[tuple[str, byte
             yield occupancy_topics[slot], f'{{"ts":{ts},"occupied":{occupied}}}'.encode()
         elif kind == 8 and passage_topics:
             direction = "in" if i % 20 < 10 else "out"
-            yield passage_topics[i // 10 % len(passage_topics)], (
-                f'{{"ts":{ts},"seq":{i},"direction":"{direction}","count":1,"class":"bike"}}'.encode()
+            yield (
+                passage_topics[i // 10 % len(passage_topics)],
+                (f'{{"ts":{ts},"seq":{i},"direction":"{direction}","count":1,"class":"bike"}}'.encode()),
             )
         else:
             battery = 3.0 + (i % 100) / 100

@@ -1,4 +1,4 @@
-"""The live-availability fold (DESIGN.md, live state): readings in, availability per parking out.
+"""The live-availability fold (docs/design.md, live state): readings in, availability per parking out.
 
 Pure logic: no clock is read here, callers pass ``now_ns``. The last value per device wins by measurement time,
 not by arrival; a device silent past its heartbeat allowance becomes unknown and its spaces count as unknown,

@@ -1,7 +1,7 @@
 """``ridebuy devices ...``: device administration commands.
 
-Each action is one ``_add_<action>`` function listed in :data:`ACTIONS`; adding an action is one function and one
-line there. Handlers take ``(args, settings)`` like every ``ridebuy`` handler.
+Each action is one :class:`~ridebuy.shared.commands.Command` in :data:`COMMAND`: its arguments, its handler
+``(args, settings)`` like every ``ridebuy`` handler, and its help.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from ridebuy.devices.registry import DeviceFormat, DeviceKind, load_registry
-from ridebuy.shared.atomic_file import write_atomically
 from ridebuy.devices.mosquitto_acl import (
     MIN_PASSWORD_CHARS,
     SERVICE_USERNAMES,
@@ -30,11 +28,12 @@ from ridebuy.devices.mosquitto_acl import (
     render_mosquitto_conf,
     render_password_file,
 )
-from ridebuy.shared.settings import Settings
+from ridebuy.devices.registry import DeviceFormat, DeviceKind, load_registry
+from ridebuy.devices.settings import RegistrySettings
+from ridebuy.shared.atomic_file import write_atomically
+from ridebuy.shared.commands import Command, CommandGroup
 
 log = logging.getLogger(__name__)
-
-AddSettingFlags = Callable[[argparse.ArgumentParser], None]
 
 PASSWORD_FILE = "passwd"  # noqa: S105 (a file name)
 ACL_FILE = "acl"
@@ -52,16 +51,7 @@ def service_password_env(role: Role) -> str:
     return f"RIDEBUY_MQTT_PASSWORD_{role.name}"
 
 
-def _add_mosquitto_acl(actions: argparse._SubParsersAction[argparse.ArgumentParser], flags: AddSettingFlags) -> None:
-    parser = actions.add_parser(
-        "mosquitto-acl",
-        help="write Mosquitto password, ACL and config files from the registry (one user per device)",
-        description="Write a Mosquitto password file, an ACL file, a credentials file (username -> password, "
-        "mode 0600, to hand to devices and services) and a mosquitto.conf. Passwords of the previous run are "
-        "kept unless rotated. Service passwords may be pinned with "
-        + ", ".join(service_password_env(role) for role in SERVICE_USERNAMES)
-        + ".",
-    )
+def _mosquitto_acl_arguments(parser: argparse.ArgumentParser) -> None:
     files = parser.add_argument_group("output files (default: the names below inside --out)")
     files.add_argument("--out", type=Path, metavar="DIR", help="directory for all files")
     files.add_argument("--password-file", type=Path, help=f"Mosquitto password file [{PASSWORD_FILE}]")
@@ -96,19 +86,9 @@ def _add_mosquitto_acl(actions: argparse._SubParsersAction[argparse.ArgumentPars
         action="store_true",
         help=f"leave out the '{SERVICE_USERNAMES[Role.SIMULATOR]}' user, who may publish as any device (production)",
     )
-    flags(parser)
-    parser.set_defaults(handler=run_mosquitto_acl)
 
 
-def _add_adopt(actions: argparse._SubParsersAction[argparse.ArgumentParser], flags: AddSettingFlags) -> None:
-    parser = actions.add_parser(
-        "adopt",
-        help="add a device to the registry file (e.g. one listed by /v1/admin/unknown-devices)",
-        description="Add one device entry to the registry file, keeping the rest of the file as it is. The entry "
-        "is checked like at start-up (its parking or counter must exist, capacity, DevEUI, codec). A running ingest "
-        "and API notice the edited file within seconds: no restart. Exit status 2 with a sentence when the entry "
-        "cannot be added.",
-    )
+def _adopt_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id", required=True, help="registry id of the device (1-64 of A-Za-z0-9._-)")
     parser.add_argument("--kind", required=True, choices=[k.value for k in DeviceKind], help="what it measures")
     place = parser.add_mutually_exclusive_group(required=True)
@@ -119,34 +99,10 @@ def _add_adopt(actions: argparse._SubParsersAction[argparse.ArgumentParser], fla
     parser.add_argument("--dev-eui", help="DevEUI, 16 hex digits (ChirpStack devices need it)")
     parser.add_argument("--spaces", type=int, help="spaces a rack watches (default: a share of the capacity)")
     parser.add_argument("--heartbeat-s", type=int, help="longest expected silence (default: the codec's, else 900)")
-    flags(parser)
-    parser.set_defaults(handler=run_adopt)
 
 
-def _add_remove(actions: argparse._SubParsersAction[argparse.ArgumentParser], flags: AddSettingFlags) -> None:
-    parser = actions.add_parser(
-        "remove",
-        help="take a device out of the registry file",
-        description="Remove one device entry from the registry file, keeping the rest of the file as it is. Its "
-        "next messages are dead-lettered as unknown_device (running services notice within seconds).",
-    )
+def _remove_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id", required=True, help="registry id of the device")
-    flags(parser)
-    parser.set_defaults(handler=run_remove)
-
-
-ACTIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser], AddSettingFlags], None]] = [
-    _add_mosquitto_acl,
-    _add_adopt,
-    _add_remove,
-]
-
-
-def add_arguments(parser: argparse.ArgumentParser, add_setting_flags: AddSettingFlags) -> None:
-    """Add every action of :data:`ACTIONS` to the ``devices`` parser; ``add_setting_flags`` adds --registry etc."""
-    actions = parser.add_subparsers(dest="devices_action", required=True, metavar="ACTION")
-    for add_action in ACTIONS:
-        add_action(actions, add_setting_flags)
 
 
 def _target(explicit: Path | None, out: Path | None, name: str) -> Path | None:
@@ -180,7 +136,7 @@ def _pinned_service_passwords(environ: Mapping[str, str]) -> dict[str, str]:
     return pinned
 
 
-def run_mosquitto_acl(args: argparse.Namespace, settings: Settings) -> int:
+def run_mosquitto_acl(args: argparse.Namespace, settings: RegistrySettings) -> int:
     password_path = _target(args.password_file, args.out, PASSWORD_FILE)
     acl_path = _target(args.acl_file, args.out, ACL_FILE)
     credentials_path = _target(args.credentials_file, args.out, CREDENTIALS_FILE)
@@ -241,12 +197,19 @@ def run_mosquitto_acl(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_adopt(args: argparse.Namespace, settings: Settings) -> int:
+def run_adopt(args: argparse.Namespace, settings: RegistrySettings) -> int:
     from ridebuy.devices.registry.edit import RegistryEditError, adopt_device, device_from_entry
 
     given = {
-        "id": args.id, "kind": args.kind, "parking": args.parking, "counter": args.counter, "format": args.format,
-        "codec": args.codec, "dev_eui": args.dev_eui, "spaces": args.spaces, "heartbeat_s": args.heartbeat_s,
+        "id": args.id,
+        "kind": args.kind,
+        "parking": args.parking,
+        "counter": args.counter,
+        "format": args.format,
+        "codec": args.codec,
+        "dev_eui": args.dev_eui,
+        "spaces": args.spaces,
+        "heartbeat_s": args.heartbeat_s,
     }
     try:
         device = device_from_entry({name: value for name, value in given.items() if value is not None})
@@ -254,12 +217,14 @@ def run_adopt(args: argparse.Namespace, settings: Settings) -> int:
     except RegistryEditError as exc:
         print(f"ridebuy devices adopt: {exc}", file=sys.stderr)
         return 2
-    print(f"adopted '{device.id}' into {settings.registry} ({len(registry.devices)} devices); running services "
-          "pick it up within seconds")
+    print(
+        f"adopted '{device.id}' into {settings.registry} ({len(registry.devices)} devices); running services "
+        "pick it up within seconds"
+    )
     return 0
 
 
-def run_remove(args: argparse.Namespace, settings: Settings) -> int:
+def run_remove(args: argparse.Namespace, settings: RegistrySettings) -> int:
     from ridebuy.devices.registry.edit import RegistryEditError, remove_device
 
     try:
@@ -269,3 +234,43 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     print(f"removed '{args.id}' from {settings.registry} ({len(registry.devices)} devices left)")
     return 0
+
+
+COMMAND = CommandGroup(
+    name="devices",
+    help="device administration (MQTT credentials and ACLs, registry edits)",
+    actions=(
+        Command(
+            name="mosquitto-acl",
+            help="write Mosquitto password, ACL and config files from the registry (one user per device)",
+            description="Write a Mosquitto password file, an ACL file, a credentials file (username -> password, "
+            "mode 0600, to hand to devices and services) and a mosquitto.conf. Passwords of the previous run are "
+            "kept unless rotated. Service passwords may be pinned with "
+            + ", ".join(service_password_env(role) for role in SERVICE_USERNAMES)
+            + ".",
+            settings=RegistrySettings,
+            run=run_mosquitto_acl,
+            add_arguments=_mosquitto_acl_arguments,
+        ),
+        Command(
+            name="adopt",
+            help="add a device to the registry file (e.g. one listed by /v1/admin/unknown-devices)",
+            description="Add one device entry to the registry file, keeping the rest of the file as it is. The "
+            "entry is checked like at start-up (its parking or counter must exist, capacity, DevEUI, codec). A "
+            "running ingest and API notice the edited file within seconds: no restart. Exit status 2 with a "
+            "sentence when the entry cannot be added.",
+            settings=RegistrySettings,
+            run=run_adopt,
+            add_arguments=_adopt_arguments,
+        ),
+        Command(
+            name="remove",
+            help="take a device out of the registry file",
+            description="Remove one device entry from the registry file, keeping the rest of the file as it is. "
+            "Its next messages are dead-lettered as unknown_device (running services notice within seconds).",
+            settings=RegistrySettings,
+            run=run_remove,
+            add_arguments=_remove_arguments,
+        ),
+    ),
+)

@@ -2,6 +2,7 @@
 
 import zlib
 from dataclasses import dataclass
+from typing import TypeVar, assert_never
 
 from pydantic import BaseModel, ValidationError
 
@@ -10,6 +11,8 @@ from ridebuy.devices.readings import OccupancyReading, PassageReading, Reading, 
 from ridebuy.devices.registry import DeviceKind, Registry
 from ridebuy.devices.rejections import Rejected, RejectReason
 from ridebuy.devices.topics import MessageKind, TopicError, parse_topic
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_FUTURE_S = 300
@@ -59,14 +62,18 @@ def decode_native(
             device_id,
         )
 
-    model: type[BaseModel]
-    if native.kind is MessageKind.OCCUPANCY:
-        model = RackOccupancyPayload if device.kind is DeviceKind.RACK else SlotOccupancyPayload
-    elif native.kind is MessageKind.PASSAGE:
-        model = PassagePayload
-    else:
-        model = StatusPayload
-    message = validate_payload(model, payload, device_id)
+    message: RackOccupancyPayload | SlotOccupancyPayload | PassagePayload | StatusPayload
+    match native.kind:
+        case MessageKind.OCCUPANCY if device.kind is DeviceKind.RACK:
+            message = validate_payload(RackOccupancyPayload, payload, device_id)
+        case MessageKind.OCCUPANCY:
+            message = validate_payload(SlotOccupancyPayload, payload, device_id)
+        case MessageKind.PASSAGE:
+            message = validate_payload(PassagePayload, payload, device_id)
+        case MessageKind.STATUS:
+            message = validate_payload(StatusPayload, payload, device_id)
+        case _:
+            assert_never(native.kind)
 
     ts_ns = getattr(message, "ts", None)
     from_receipt = ts_ns is None
@@ -79,24 +86,27 @@ def decode_native(
             device_id,
         )
 
-    if isinstance(message, RackOccupancyPayload | SlotOccupancyPayload):
-        assert device.parking is not None  # the registry guarantees it for rack and slot devices
-        return OccupancyReading(device_id, device.parking, device.kind, int(message.occupied), ts_ns, from_receipt)
-    if isinstance(message, PassagePayload):
-        assert device.counter is not None
-        return PassageReading(
-            device_id,
-            device.counter,
-            message.direction,
-            message.traffic_class,
-            message.count,
-            message.interval_s,
-            ts_ns,
-            passage_point_ns(ts_ns, message.seq, payload),
-            from_receipt,
-        )
-    assert isinstance(message, StatusPayload)
-    return StatusReading(device_id, ts_ns, message.values(), from_receipt)
+    match message:
+        case RackOccupancyPayload() | SlotOccupancyPayload():
+            assert device.parking is not None  # the registry guarantees it for rack and slot devices
+            return OccupancyReading(device_id, device.parking, device.kind, int(message.occupied), ts_ns, from_receipt)
+        case PassagePayload():
+            assert device.counter is not None
+            return PassageReading(
+                device_id,
+                device.counter,
+                message.direction,
+                message.traffic_class,
+                message.count,
+                message.interval_s,
+                ts_ns,
+                passage_point_ns(ts_ns, message.seq, payload),
+                from_receipt,
+            )
+        case StatusPayload():
+            return StatusReading(device_id, ts_ns, message.values(), from_receipt)
+        case _:
+            assert_never(message)
 
 
 def passage_point_ns(ts_ns: int, seq: int | None, payload: bytes) -> int:
@@ -111,7 +121,7 @@ def passage_point_ns(ts_ns: int, seq: int | None, payload: bytes) -> int:
     return ts_ns - ts_ns % _NS_PER_MS + offset
 
 
-def validate_payload(model: type[BaseModel], payload: bytes, device_id: str) -> BaseModel:
+def validate_payload(model: type[ModelT], payload: bytes, device_id: str) -> ModelT:
     """Parse and validate a JSON payload; refusals are ``invalid_json`` (not a JSON object) or
     ``invalid_payload`` (naming the first field at fault)."""
     try:

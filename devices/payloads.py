@@ -1,4 +1,4 @@
-"""Pydantic models of the native JSON payloads (DESIGN.md, native MQTT contract v1).
+"""Pydantic models of the native JSON payloads (docs/design.md, native MQTT contract v1).
 
 Models are strict: a string where a number belongs is a wrong type, not something to guess at.
 NaN and infinities are refused. Unknown keys are ignored so that firmware may add fields.

@@ -4,7 +4,8 @@ Readings are the one currency between decoding (native JSON now, LoRaWAN envelop
 the live-availability fold. Times are integer nanoseconds since the epoch, UTC.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 
 from ridebuy.devices.payloads import Direction, TrafficClass
 from ridebuy.devices.registry import DeviceKind
@@ -45,3 +46,30 @@ class StatusReading:
 
 
 Reading = OccupancyReading | PassageReading | StatusReading
+
+
+@dataclass(frozen=True, slots=True)
+class HealthFigures:
+    """The status values that say how a device is doing: kept live by the API, read back from the store."""
+
+    battery_v: float | None = None
+    battery_pct: float | None = None
+    rssi: float | None = None
+    snr: float | None = None
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, object]) -> "HealthFigures":
+        """The figures among a status message's (or a stored row's) values; anything not a number is absent."""
+        return cls(**{name: _number(values.get(name)) for name in HEALTH_FIELDS})
+
+    def updated_by(self, newer: "HealthFigures") -> "HealthFigures":
+        """These figures with those that ``newer`` gives (a status message need not send every value)."""
+        given = {name: getattr(newer, name) for name in HEALTH_FIELDS if getattr(newer, name) is not None}
+        return replace(self, **given)
+
+
+HEALTH_FIELDS = tuple(f.name for f in fields(HealthFigures))
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

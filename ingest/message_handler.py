@@ -9,8 +9,8 @@ from ridebuy.devices.decoding import UplinkDedup, decode_message
 from ridebuy.devices.native import Limits
 from ridebuy.devices.registry import Registry
 from ridebuy.devices.rejections import Rejected, RejectReason
-from ridebuy.ingest.dead_letters import DeadLetters
 from ridebuy.ingest.availability_writer import AvailabilityWriter
+from ridebuy.ingest.dead_letters import DeadLetters
 from ridebuy.store.points import Point, reading_points
 
 log = logging.getLogger(__name__)

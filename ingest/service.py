@@ -1,30 +1,25 @@
-"""``ridebuy ingest``: wire the listener, the message handler and the write path, and run until signalled."""
+"""The ingest service: wire the MQTT session, the message handler and the write path; start and stop them."""
 
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
-from types import FrameType
 
 from ridebuy.devices.decoding import ALL_SUBSCRIPTIONS
 from ridebuy.devices.native import Limits
 from ridebuy.devices.registry import Registry
-from ridebuy.ingest.dead_letters import DeadLetters
-from ridebuy.ingest.health import HealthServer
-from ridebuy.ingest.paho_session import MqttListener
+from ridebuy.devices.registry.watch import RegistryWatcher
 from ridebuy.ingest.availability_writer import AvailabilityWriter
+from ridebuy.ingest.dead_letters import DeadLetters
 from ridebuy.ingest.message_handler import MessageHandler, Writes
+from ridebuy.ingest.paho_session import MqttListener
+from ridebuy.ingest.settings import IngestSettings
 from ridebuy.ingest.spool import Spool
 from ridebuy.ingest.write_path import Received, WritePath
 from ridebuy.shared.backoff import Backoff
 from ridebuy.shared.brokers import parse_broker_url
-from ridebuy.devices.registry.load import load_registry_lean
-from ridebuy.devices.registry.watch import RegistryWatcher
-from ridebuy.shared.settings import Settings, default_spool_dir
 from ridebuy.store.base import Store, StoreUnavailable
-from ridebuy.store.open import open_store
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +37,7 @@ def subscription_filters(shared_group: str | None) -> tuple[str, ...]:
 class IngestService:
     """The whole ingest as an object: ``start()`` it, ``stop()`` it; usable in-process (``ridebuy demo``)."""
 
-    def __init__(self, settings: Settings, registry: Registry, store: Store, spool: Spool | None = None) -> None:
+    def __init__(self, settings: IngestSettings, registry: Registry, store: Store, spool: Spool | None = None) -> None:
         self.settings = settings
         self.store = store
         self.spool = spool
@@ -135,46 +130,11 @@ class IngestService:
                 self.handler.registry = registry
                 points = self.live.replace_registry(registry, time.time_ns())
                 if points and self.handler.writes.availability:
-                    self.write_path.add(Received(points, 0, 0, 0, "", b"", time.time_ns()))
+                    self.write_path.add(Received.derived(points, time.time_ns()))
                 log.info("registry reloaded: %d devices", len(registry.devices))
 
     def _expire_loop(self) -> None:
         while not self._stop.wait(EXPIRE_EVERY_S):
             now_ns = time.time_ns()
             if points := self.live.expire(now_ns):
-                self.write_path.add(Received(points, 0, 0, 0, "", b"", now_ns))
-
-
-def run_ingest(settings: Settings) -> int:
-    """Run the ingest in the foreground until SIGTERM or SIGINT."""
-    registry = load_registry_lean(settings.registry)
-    token = settings.store_token.get_secret_value() if settings.store_token else None
-    store = open_store(settings.store_url, token=token)
-    spool = Spool(settings.spool_dir or default_spool_dir(settings.client_id), settings.spool_max_bytes)
-    log.info(
-        "ingest: %d devices in %s; store %s; spool %s", len(registry.devices), settings.registry, store, spool.directory
-    )
-    service = IngestService(settings, registry, store, spool)
-    health = None
-    if settings.health_port is not None:
-        health = HealthServer(service, settings.api_host, settings.health_port)
-        health.start()
-        log.info("health and metrics on http://%s:%d/healthz and /metrics", settings.api_host, health.port)
-    signalled = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        log.info("signal %d: stopping after the pending batch is stored", signum)
-        signalled.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    starter = threading.Thread(target=service.start, name="start", daemon=True)
-    starter.start()
-    while not signalled.is_set():
-        # A short sleep, not Event.wait: the handler must never contend for a lock held by this thread.
-        time.sleep(0.2)
-    service.stop()
-    starter.join()
-    if health is not None:
-        health.stop()
-    return 0
+                self.write_path.add(Received.derived(points, now_ns))

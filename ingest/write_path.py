@@ -45,6 +45,12 @@ class Received:
     payload: bytes
     received_ns: int
 
+    @classmethod
+    def derived(cls, points: list[Point], now_ns: int) -> Received:
+        """Points the ingest derived itself (availability after an expiry or a registry change): no message to
+        acknowledge (QoS 0), no topic, no payload to dead-letter."""
+        return cls(points, mid=0, qos=0, generation=0, topic="", payload=b"", received_ns=now_ns)
+
 
 @dataclass(slots=True)
 class WriteStats:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: installs what is missing, then runs the linters and the whole test suite.
-#   scripts/test.sh [pytest arguments...]
+# The one test command: installs what is missing, then runs the linters, the import contracts and the test suite.
+#   scripts/test.sh [pytest arguments...]      e.g. scripts/test.sh -m "not integration"  (the fast loop)
 # As root it installs Debian's mosquitto, mosquitto-clients, influxdb and chromium when they are missing;
 # it creates .venv with ridebuy and its development dependencies. Tests start their own private servers.
 set -euo pipefail
@@ -11,6 +11,7 @@ ensure_debian_packages mosquitto:mosquitto mosquitto_pub:mosquitto-clients influ
   chromium:chromium chromedriver:chromium-driver wrk:wrk
 ensure_venv dev
 
-echo "== ruff"; .venv/bin/ruff check .
+echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy
+echo "== import contracts"; .venv/bin/lint-imports
 echo "== pytest"; exec .venv/bin/pytest "$@"

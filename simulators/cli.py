@@ -15,12 +15,13 @@ from types import FrameType
 from typing import TypeVar
 
 from ridebuy.devices.registry import Registry, RegistryError, load_registry
-from ridebuy.shared.settings import Settings
+from ridebuy.shared.commands import Command
 from ridebuy.simulators.clock import LOCAL_TZ, local_time
 from ridebuy.simulators.engine import COUNTER_INTERVAL_S, CounterMode
 from ridebuy.simulators.progress import Progress
 from ridebuy.simulators.publisher import MqttPublisher, PublishError
 from ridebuy.simulators.runner import RealTimer, Simulation, SimulationOptions, Stats
+from ridebuy.simulators.settings import SimulatorSettings
 from ridebuy.simulators.synthetic import with_synthetic, write_registry
 
 log = logging.getLogger(__name__)
@@ -158,11 +159,11 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _registry(args: argparse.Namespace, settings: Settings) -> Registry:
+def _registry(args: argparse.Namespace, settings: SimulatorSettings) -> Registry:
     return with_synthetic(load_registry(settings.registry), args.devices)
 
 
-def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
+def run_simulate(args: argparse.Namespace, settings: SimulatorSettings) -> int:
     try:
         registry = _registry(args, settings)
     except RegistryError as exc:
@@ -240,3 +241,12 @@ def _summary(stats: Stats, publisher: MqttPublisher) -> None:
         publisher.acknowledged,
         publisher.dropped,
     )
+
+
+COMMAND = Command(
+    name="simulate",
+    help="publish realistic traffic for the devices of a registry",
+    settings=SimulatorSettings,
+    run=run_simulate,
+    add_arguments=add_arguments,
+)

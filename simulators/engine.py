@@ -28,10 +28,10 @@ from ridebuy.devices.registry import Device, DeviceKind, Registry
 from ridebuy.devices.topics import MessageKind, device_topic
 from ridebuy.simulators.clock import SimClock, rfc3339_ms
 from ridebuy.simulators.counting import CounterModel
+from ridebuy.simulators.device_status import StatusModel
 from ridebuy.simulators.lorawan import NativeMessage, UplinkCounters, as_uplink, speaks_lorawan
 from ridebuy.simulators.occupancy import RackModel, SlotModel
 from ridebuy.simulators.profiles import profile_for
-from ridebuy.simulators.device_status import StatusModel
 
 OCCUPANCY_STEP_S = 300.0
 """Simulated seconds between two looks at a rack or slot (a message is sent only when the value changed)."""
@@ -250,7 +250,7 @@ class Engine:
         sim_start, sim_end = clock.sim(start_s), clock.sim(end_s)
         counts = sim.counter.counts(sim_start, sim_end)
         if self.counter_mode is CounterMode.INTERVAL:
-            # Stamped with the start of the interval (DESIGN.md), sent once it is over.
+            # Stamped with the start of the interval (docs/design.md, native contract), sent once it is over.
             return [
                 self._message(
                     sim, MessageKind.PASSAGE, end_s, start_s, sim_start, _passage(direction, cls, count, length_s)

@@ -1,18 +1,77 @@
-"""Fixtures shared by the whole suite: private Mosquitto and InfluxDB servers, unique names per test."""
+"""Fixtures shared by the whole suite: private Mosquitto and InfluxDB servers, processes, unique names per test.
+
+A test is an integration test when it uses a fixture of :data:`INTEGRATION_FIXTURES` (directly or through another
+fixture): it is marked ``integration`` automatically, so ``scripts/test.sh -m "not integration"`` is the fast loop.
+A test without the mark that starts a process fails and says which fixture to take instead.
+"""
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.devices.helpers import SMALL
-from tests.support.processes import RidebuyProcess
+from tests.support.processes import Processes, RidebuyProcess
+from tests.support.registries import write_registry
 from tests.support.servers import InfluxDB, Mosquitto
+
+INTEGRATION_FIXTURES = frozenset(
+    {
+        # real servers of their own
+        "mosquitto",
+        "influxdb",
+        "private_influxdb",
+        "embedded_broker",
+        # processes: ridebuy commands, Mosquitto's tools, children of a test
+        "processes",
+        "start_ingest",
+        "stack",
+        "hannut_stack",
+        "secured",
+        "bench_rig",
+        # Debian's Chromium
+        "browser",
+    }
+)
+"""Fixtures that start servers, processes or a browser; the tests that use them are integration tests."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if INTEGRATION_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.integration)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _processes_only_in_integration_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the fast loop honest: a test not marked ``integration`` may not start a process."""
+    if request.node.get_closest_marker("integration") is not None:
+        return
+    test = request.node.nodeid
+
+    def refuse(self: object, args: object, *rest: object, **kwargs: object) -> None:
+        raise AssertionError(
+            f"{test} starts a process ({args!r}) without being an integration test: start it through the "
+            "`processes` fixture (or another of tests/conftest.py INTEGRATION_FIXTURES)"
+        )
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    """Processes this test starts (commands, ``ridebuy`` sub-commands); the ones still running are killed after."""
+    started = Processes(tmp_path)
+    yield started
+    started.kill_all()
 
 
 def _need(binary: str) -> None:
@@ -63,9 +122,8 @@ IngestFactory = Callable[..., RidebuyProcess]
 
 @pytest.fixture
 def registry_file(tmp_path: Path) -> Path:
-    path = tmp_path / "registry.yaml"
-    path.write_text(yaml.safe_dump(SMALL))
-    return path
+    """The small test registry (tests/devices/helpers.py) as a file."""
+    return write_registry(tmp_path / "registry.yaml", SMALL)
 
 
 def ingest_args(broker: Mosquitto, store_url: str, registry: Path, spool_dir: Path, *extra: str) -> list[str]:

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from ridebuy.shared.settings import Settings, SettingsError, load_settings
-from tests.support.processes import RIDEBUY
+from ridebuy.cli import COMMANDS
+from ridebuy.ingest.settings import IngestSettings
+from ridebuy.shared.commands import Command
+from ridebuy.shared.settings import SettingsBase, SettingsError, load_settings
+from tests.support.processes import Processes
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _settings_classes() -> set[type[SettingsBase]]:
+    classes: set[type[SettingsBase]] = set()
+    for command in COMMANDS:
+        for action in command.actions if not isinstance(command, Command) else (command,):
+            classes.add(action.settings)
+    return classes
+
+
+def test_every_command_has_its_settings_class() -> None:
+    # ingest, api, simulate, demo, dashboards push, devices actions, panel-preview (the log level only)
+    assert len(_settings_classes()) == 7
+
+
 def test_every_setting_is_documented_in_env_example() -> None:
     text = (ROOT / ".env.example").read_text()
-    missing = [name for name in Settings.model_fields if f"RIDEBUY_{name.upper()}=" not in text]
+    names = {name for settings_class in _settings_classes() for name in settings_class.model_fields}
+    missing = sorted(name for name in names if f"RIDEBUY_{name.upper()}=" not in text)
     assert missing == []
+    assert len(names) > 30
 
 
 @pytest.mark.parametrize(
@@ -30,38 +47,34 @@ def test_every_setting_is_documented_in_env_example() -> None:
 )
 def test_bad_setting_names_itself(overrides: dict[str, object], named: str) -> None:
     with pytest.raises(SettingsError, match=named.replace("(", r"\(").replace(")", r"\)")):
-        load_settings(**overrides)
+        load_settings(IngestSettings, **overrides)
 
 
 def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RIDEBUY_BATCH_SIZE", "123")
-    assert load_settings().batch_size == 123
-    assert load_settings(batch_size="7").batch_size == 7  # a flag wins over the environment
+    assert load_settings(IngestSettings).batch_size == 123
+    assert load_settings(IngestSettings, batch_size="7").batch_size == 7  # a flag wins over the environment
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([RIDEBUY, *args], capture_output=True, text=True, timeout=60)
-
-
-def test_bad_flag_stops_start_up_with_a_sentence() -> None:
-    result = run("ingest", "--mqtt-url", "ftp://nowhere")
+def test_bad_flag_stops_start_up_with_a_sentence(processes: Processes) -> None:
+    result = processes.ridebuy("ingest", "--mqtt-url", "ftp://nowhere")
     assert result.returncode == 2
     assert "RIDEBUY_MQTT_URL" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_bad_registry_stops_start_up_naming_file_entry_and_field(tmp_path: Path) -> None:
+def test_bad_registry_stops_start_up_naming_file_entry_and_field(tmp_path: Path, processes: Processes) -> None:
     registry = tmp_path / "town.yaml"
     registry.write_text("parkings: [{id: p, name: P, lat: 50, lon: 5, capacity: -1}]\n")
     for command in ("ingest", "api", "simulate"):
-        result = run(command, "--registry", str(registry))
+        result = processes.ridebuy(command, "--registry", str(registry))
         assert result.returncode == 2, (command, result.stderr)
         assert f"{registry}: parkings[0] (id 'p'), field 'capacity'" in result.stderr, command
         assert "Traceback" not in result.stderr
 
 
-def test_bad_store_url_stops_start_up() -> None:
-    result = run("ingest", "--store-url", "influxdb://127.0.0.1:notaport/x")
+def test_bad_store_url_stops_start_up(processes: Processes) -> None:
+    result = processes.ridebuy("ingest", "--store-url", "influxdb://127.0.0.1:notaport/x")
     assert result.returncode == 2
     assert "port" in result.stderr
     assert "Traceback" not in result.stderr

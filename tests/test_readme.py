@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.processes import RIDEBUY
+from tests.support.processes import Processes
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -21,10 +20,8 @@ def test_set_up_scripts_exist_and_are_executable() -> None:
     assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_demo_script_runs_the_demo_command() -> None:
-    result = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "demo.sh"), "--help"], capture_output=True, text=True, timeout=300
-    )
+def test_demo_script_runs_the_demo_command(processes: Processes) -> None:
+    result = processes.run(["bash", str(ROOT / "scripts" / "demo.sh"), "--help"], timeout_s=300)
     assert result.returncode == 0, result.stderr
     assert "usage: ridebuy demo" in result.stdout
 
@@ -33,8 +30,8 @@ COMMANDS = sorted(set(re.findall(r"(?:`|^)ridebuy ((?:devices|dashboards) [a-z-]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_the_readme_names_exists(command: str) -> None:
-    result = subprocess.run([RIDEBUY, *command.split(), "--help"], capture_output=True, text=True, timeout=60)
+def test_every_command_the_readme_names_exists(command: str, processes: Processes) -> None:
+    result = processes.ridebuy(*command.split(), "--help")
     assert result.returncode == 0, f"ridebuy {command}: {result.stderr}"
 
 

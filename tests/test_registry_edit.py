@@ -26,7 +26,7 @@ from ridebuy.devices.registry.edit import (
     remove_device,
 )
 from tests.devices.helpers import SMALL
-from tests.support.processes import RIDEBUY
+from tests.support.processes import Processes
 
 
 @pytest.fixture
@@ -52,8 +52,14 @@ def added_lines(before: str, after: str) -> list[str]:
 
 def test_adopting_adds_one_line_and_keeps_comments_and_style(hannut: Path) -> None:
     before = hannut.read_text()
-    device = Device(id="hv-slot-05", kind="slot", parking="hotel-de-ville", format="ttn", codec="bosch-tps110",
-                    dev_eui="70b3d5e75e00a005")
+    device = Device(
+        id="hv-slot-05",
+        kind="slot",
+        parking="hotel-de-ville",
+        format="ttn",
+        codec="bosch-tps110",
+        dev_eui="70b3d5e75e00a005",
+    )
     registry = adopt_device(hannut, device)
     assert added_lines(before, hannut.read_text()) == [
         "  - {id: hv-slot-05, kind: slot, parking: hotel-de-ville, format: ttn, codec: bosch-tps110, "
@@ -82,25 +88,54 @@ def test_adopting_into_a_file_without_devices(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("entry", "error", "message"),
     [
-        ({"id": "gp-rack-1", "kind": "rack", "parking": "grand-place"}, DeviceExists,
-         "a device with id 'gp-rack-1' is already in the registry"),
-        ({"id": "x", "kind": "slot", "parking": "nowhere"}, InvalidDevice,
-         "device 'x', field 'parking': unknown parking 'nowhere'"),
-        ({"id": "x", "kind": "counter", "counter": "nowhere"}, InvalidDevice,
-         "device 'x', field 'counter': unknown counter 'nowhere'"),
-        ({"id": "x", "kind": "rack", "parking": "grand-place", "spaces": 11}, InvalidDevice,
-         "parkings[0] (id 'grand-place'), field 'capacity': its devices watch 13 spaces, more than the capacity 12"),
-        ({"id": "x", "kind": "slot", "parking": "gare", "dev_eui": "70b3d5e75e00a001"}, InvalidDevice,
-         "device 'x', field 'dev_eui': DevEUI already used by 'gare-tps'"),
-        ({"id": "x", "kind": "rack", "parking": "gare", "codec": "bosch-tps110"}, InvalidDevice,
-         "device 'x': codec 'bosch-tps110' serves slot devices, not rack"),
+        (
+            {"id": "gp-rack-1", "kind": "rack", "parking": "grand-place"},
+            DeviceExists,
+            "a device with id 'gp-rack-1' is already in the registry",
+        ),
+        (
+            {"id": "x", "kind": "slot", "parking": "nowhere"},
+            InvalidDevice,
+            "device 'x', field 'parking': unknown parking 'nowhere'",
+        ),
+        (
+            {"id": "x", "kind": "counter", "counter": "nowhere"},
+            InvalidDevice,
+            "device 'x', field 'counter': unknown counter 'nowhere'",
+        ),
+        (
+            {"id": "x", "kind": "rack", "parking": "grand-place", "spaces": 11},
+            InvalidDevice,
+            "parkings[0] (id 'grand-place'), field 'capacity': its devices watch 13 spaces, more than the capacity 12",
+        ),
+        (
+            {"id": "x", "kind": "slot", "parking": "gare", "dev_eui": "70b3d5e75e00a001"},
+            InvalidDevice,
+            "device 'x', field 'dev_eui': DevEUI already used by 'gare-tps'",
+        ),
+        (
+            {"id": "x", "kind": "rack", "parking": "gare", "codec": "bosch-tps110"},
+            InvalidDevice,
+            "device 'x': codec 'bosch-tps110' serves slot devices, not rack",
+        ),
     ],
 )
 def test_what_cannot_be_adopted_leaves_the_file_unchanged(
     small: Path, entry: dict[str, object], error: type[Exception], message: str
 ) -> None:
-    adopt_device(small, device_from_entry({"id": "gare-tps", "kind": "slot", "parking": "gare", "format": "ttn",
-                                           "codec": "bosch-tps110", "dev_eui": "70B3D5E75E00A001"}))
+    adopt_device(
+        small,
+        device_from_entry(
+            {
+                "id": "gare-tps",
+                "kind": "slot",
+                "parking": "gare",
+                "format": "ttn",
+                "codec": "bosch-tps110",
+                "dev_eui": "70B3D5E75E00A001",
+            }
+        ),
+    )
     before = small.read_bytes()
     with pytest.raises(error) as raised:
         adopt_device(small, device_from_entry(entry))
@@ -134,8 +169,10 @@ def test_concurrent_writers_never_lose_an_edit(small: Path) -> None:
     def writer(number: int) -> None:
         try:
             for index in range(5):
-                adopt_device(small, device_from_entry({"id": f"c-{number}-{index}", "kind": "counter",
-                                                       "counter": "centre-north"}))
+                adopt_device(
+                    small,
+                    device_from_entry({"id": f"c-{number}-{index}", "kind": "counter", "counter": "centre-north"}),
+                )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -182,14 +219,26 @@ def test_an_edit_that_would_read_back_differently_is_refused(tmp_path: Path) -> 
     assert load_registry(path).parking_by_id["p"].name == "on"
 
 
-def test_the_command_line_adopts_and_removes(small: Path) -> None:
+def test_the_command_line_adopts_and_removes(small: Path, processes: Processes) -> None:
     def ridebuy(*args: str) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RIDEBUY_")}
-        return subprocess.run([RIDEBUY, "devices", *args, "--registry", str(small)], capture_output=True,
-                              text=True, timeout=60, env=env, check=False)
+        return processes.ridebuy("devices", *args, "--registry", str(small), env=env)
 
-    done = ridebuy("adopt", "--id", "gp-tps-07", "--kind", "slot", "--parking", "grand-place", "--format", "ttn",
-                   "--codec", "bosch-tps110", "--dev-eui", "70b3d5e75e00a007")
+    done = ridebuy(
+        "adopt",
+        "--id",
+        "gp-tps-07",
+        "--kind",
+        "slot",
+        "--parking",
+        "grand-place",
+        "--format",
+        "ttn",
+        "--codec",
+        "bosch-tps110",
+        "--dev-eui",
+        "70b3d5e75e00a007",
+    )
     assert done.returncode == 0, done.stderr
     assert "adopted 'gp-tps-07'" in done.stdout
     device = load_registry(small).device_by_id["gp-tps-07"]
@@ -200,7 +249,8 @@ def test_the_command_line_adopts_and_removes(small: Path) -> None:
     assert "ridebuy devices adopt: a device with id 'gp-tps-07' is already in the registry" in again.stderr
     bad = ridebuy("adopt", "--id", "x", "--kind", "slot", "--parking", "nowhere")
     assert (bad.returncode, bad.stderr.strip().splitlines()[-1]) == (
-        2, "ridebuy devices adopt: device 'x', field 'parking': unknown parking 'nowhere'"
+        2,
+        "ridebuy devices adopt: device 'x', field 'parking': unknown parking 'nowhere'",
     )
     both = ridebuy("adopt", "--id", "x", "--kind", "slot", "--parking", "gare", "--counter", "centre-north")
     assert both.returncode == 2 and "not allowed with argument" in both.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ridebuy.devices.registry import RegistryError, load_registry, sample_registry_path
-from ridebuy import registry_load
+from ridebuy.devices.registry import load as registry_load
 
 
 def test_child_process_load_gives_the_same_registry(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,7 @@
 """Admin endpoints behind the admin token: dead letters, unknown devices, adopting and removing devices.
 
-Adopting edits the registry file (ridebuy.devices.registry.edit, shared with ``ridebuy devices adopt``); this API takes the
-new registry at once, the ingest and other API replicas notice the edited file within seconds.
+Adopting edits the registry file (:mod:`ridebuy.devices.registry.edit`, shared with ``ridebuy devices adopt``); this
+API takes the new registry at once, the ingest and other API replicas notice the edited file within seconds.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from ridebuy.api.deps import ContextDep
 from ridebuy.api.schemas import ErrorOut
 from ridebuy.api.timeparams import NS_PER_S, parse_duration_s, to_datetime
 from ridebuy.devices.registry import Device, Registry
-from ridebuy.devices.rejections import RejectReason
 from ridebuy.devices.registry.edit import (
     DeviceExists,
     DeviceMissing,
@@ -32,6 +31,7 @@ from ridebuy.devices.registry.edit import (
     device_entry,
     remove_device,
 )
+from ridebuy.devices.rejections import RejectReason
 from ridebuy.store.base import MAX_REJECTIONS
 
 log = logging.getLogger(__name__)
@@ -163,4 +163,3 @@ async def _edit(path: FilePath, edit: Callable[[FilePath], Registry]) -> Registr
 
 def _since_ns(now_ns: int, since: str) -> int:
     return now_ns - parse_duration_s(since, "since", minimum_s=60, maximum_s=MAX_WINDOW_S) * NS_PER_S
-

@@ -52,8 +52,11 @@ async def counter_counts(
     counter_id: Annotated[str, Path(description="counter id from the registry", examples=["centre-nord"])],
     start: Annotated[
         datetime | None,
-        Query(alias="from", description="start (RFC 3339, inclusive); default: 24 h before `to`",
-              examples=["2026-05-04T00:00:00Z"]),
+        Query(
+            alias="from",
+            description="start (RFC 3339, inclusive); default: 24 h before `to`",
+            examples=["2026-05-04T00:00:00Z"],
+        ),
     ] = None,
     end: Annotated[
         datetime | None,
@@ -85,6 +88,10 @@ async def counter_counts(
         for key, points in grouped.items()
     ]
     return CounterCounts(
-        counter=counter_id, start=span.start, end=span.end, every=every.value,
-        direction=direction.value if direction else None, series=series,
+        counter=counter_id,
+        start=span.start,
+        end=span.end,
+        every=every.value,
+        direction=direction.value if direction else None,
+        series=series,
     )

@@ -136,8 +136,11 @@ async def parking_history(
     parking_id: ParkingId,
     start: Annotated[
         datetime | None,
-        Query(alias="from", description="start (RFC 3339, inclusive); default: 24 h before `to`",
-              examples=["2026-05-04T08:00:00Z"]),
+        Query(
+            alias="from",
+            description="start (RFC 3339, inclusive); default: 24 h before `to`",
+            examples=["2026-05-04T08:00:00Z"],
+        ),
     ] = None,
     end: Annotated[
         datetime | None,

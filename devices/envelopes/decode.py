@@ -14,13 +14,13 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ridebuy.devices.codecs import CodecError, Values, codec_for, heartbeat_allowance_s
 from ridebuy.devices.codecs.base import Count
 from ridebuy.devices.envelopes import chirpstack, ttn
 from ridebuy.devices.envelopes.uplink import DeviceIds, EventKind, Uplink
-from ridebuy.devices.native import Limits, passage_point_ns, short, validate_payload
+from ridebuy.devices.native import Limits, ModelT, passage_point_ns, short, validate_payload
 from ridebuy.devices.payloads import PassagePayload, RackOccupancyPayload, SlotOccupancyPayload, StatusPayload
 from ridebuy.devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
 from ridebuy.devices.registry import Device, DeviceFormat, DeviceKind, Registry
@@ -198,20 +198,21 @@ def _passage(
 
 
 def _native_values(device: Device, obj: Mapping[str, Any]) -> Values:
-    """A decoded object with ridebuy's native field names (DESIGN.md, native contract)."""
+    """A decoded object with ridebuy's native field names (docs/design.md, native contract)."""
     status = _model(StatusPayload, obj, device.id)
-    assert isinstance(status, StatusPayload)
     values = Values(status=status.values())
     if device.kind is DeviceKind.COUNTER:
         if "direction" in obj:
             passage = _model(PassagePayload, obj, device.id)
-            assert isinstance(passage, PassagePayload)
             count = Count(passage.direction, passage.count, passage.interval_s, traffic_class=passage.traffic_class)
             return Values(counts=(count,), status=values.status)
     elif "occupied" in obj:
-        model = RackOccupancyPayload if device.kind is DeviceKind.RACK else SlotOccupancyPayload
-        occupancy = _model(model, obj, device.id)
-        return Values(occupied=int(occupancy.occupied), status=values.status)  # type: ignore[attr-defined]
+        occupancy: RackOccupancyPayload | SlotOccupancyPayload = (
+            _model(RackOccupancyPayload, obj, device.id)
+            if device.kind is DeviceKind.RACK
+            else _model(SlotOccupancyPayload, obj, device.id)
+        )
+        return Values(occupied=int(occupancy.occupied), status=values.status)
     if not values.status:
         wanted = "direction" if device.kind is DeviceKind.COUNTER else "occupied"
         raise Rejected(
@@ -232,7 +233,7 @@ def _not_in_future(ts_ns: int, received_ns: int, limits: Limits, device_id: str)
         )
 
 
-def _model(model: type[BaseModel], obj: Mapping[str, Any], device_id: str) -> BaseModel:
+def _model(model: type[ModelT], obj: Mapping[str, Any], device_id: str) -> ModelT:
     """Validate as JSON, the way the native contract's strict models read a message."""
     try:
         return model.model_validate_json(json.dumps(obj))
@@ -247,5 +248,3 @@ def _neutral(build: Callable[[], Uplink], device_hint: str) -> Uplink:
         return build()
     except ValueError as exc:
         raise Rejected(RejectReason.INVALID_PAYLOAD, short(str(exc)), device_hint) from None
-
-

@@ -1,4 +1,4 @@
-"""The registry: the town's YAML file of parkings, counters and the devices that measure them.
+"""The registry model: parkings, counters and the devices that measure them, validated.
 
 A bad registry stops start-up with a message that names the file, the entry and the field.
 """

@@ -20,16 +20,15 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.logging import RichHandler
 
+from ridebuy.demo.settings import DemoSettings
 from ridebuy.devices.registry import sample_registry_path
-from ridebuy.shared.settings import Settings
+from ridebuy.shared.commands import Command
 
 if TYPE_CHECKING:
     from ridebuy.demo.system import DemoSystem
 
 log = logging.getLogger(__name__)
 
-SETTINGS = ("mqtt_url", "store_url", "store_token", "registry", "api_host", "log_level")
-"""Settings ``ridebuy demo`` takes as flags; the broker and store URLs default to the embedded ones here."""
 REPEAT_GRACE_S = 1.0
 """A signal repeated within this time is the same request (``timeout`` and some shells signal the whole group)."""
 
@@ -52,24 +51,46 @@ def _port(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("demo")
-    group.add_argument("--port", type=_port, default=None,
-                       help="port of the web page and the API [default: 8000, or a free one when 8000 is taken]")
-    group.add_argument("--mqtt-port", type=_port, default=None,
-                       help="port of the embedded MQTT broker [default: 1883, or a free one when 1883 is taken]")
-    group.add_argument("--speed", type=_positive, default=60.0, metavar="S",
-                       help="the simulated traffic runs S times faster than real time; 60 makes a day pass in 24 "
-                            "minutes [default: 60]")
+    group.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        help="port of the web page and the API [default: 8000, or a free one when 8000 is taken]",
+    )
+    group.add_argument(
+        "--mqtt-port",
+        type=_port,
+        default=None,
+        help="port of the embedded MQTT broker [default: 1883, or a free one when 1883 is taken]",
+    )
+    group.add_argument(
+        "--speed",
+        type=_positive,
+        default=60.0,
+        metavar="S",
+        help="the simulated traffic runs S times faster than real time; 60 makes a day pass in 24 "
+        "minutes [default: 60]",
+    )
     group.add_argument("--seed", type=int, default=None, help="seed of the simulated traffic [default: random]")
-    group.add_argument("--backfill", type=float, default=0.0, metavar="DAYS",
-                       help="first publish DAYS of past traffic, for the history charts (delays the live start) "
-                            "[default: 0]")
-    group.add_argument("--db", type=Path, default=None, metavar="PATH",
-                       help="the SQLite file when no --store-url is given [default: demo.db in the user's data "
-                            "directory, or in RIDEBUY_DEMO_DATA_DIR]")
+    group.add_argument(
+        "--backfill",
+        type=float,
+        default=0.0,
+        metavar="DAYS",
+        help="first publish DAYS of past traffic, for the history charts (delays the live start) [default: 0]",
+    )
+    group.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the SQLite file when no --store-url is given [default: demo.db in the user's data "
+        "directory, or in RIDEBUY_DEMO_DATA_DIR]",
+    )
     group.add_argument("--reset", action="store_true", help="delete the demo's SQLite file first")
 
 
-def _quiet_logging(settings: Settings, console: Console) -> None:
+def _quiet_logging(settings: DemoSettings, console: Console) -> None:
     """The demo's own lines at INFO, the rest at WARNING unless --log-level is given; rich on a terminal."""
     root = logging.getLogger()
     if console.is_terminal:
@@ -84,12 +105,12 @@ def _quiet_logging(settings: Settings, console: Console) -> None:
         logging.getLogger("amqtt").setLevel(logging.WARNING)  # it logs every connection at INFO
 
 
-def run_demo(args: argparse.Namespace, settings: Settings) -> int:
+def run_demo(args: argparse.Namespace, settings: DemoSettings) -> int:
     # Imported here: building the command line must stay quick for every other sub-command.
+    from ridebuy.demo.embedded_broker import EmbeddedBrokerError
     from ridebuy.demo.places import demo_db_path
     from ridebuy.demo.status_line import StatusLine
     from ridebuy.demo.system import DemoError, DemoOptions, DemoSystem
-    from ridebuy.demo.embedded_broker import EmbeddedBrokerError
 
     console = Console(soft_wrap=True)
     _quiet_logging(settings, console)
@@ -147,11 +168,12 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _banner(console: Console, demo: DemoSystem, settings: Settings) -> None:
+def _banner(console: Console, demo: DemoSystem, settings: DemoSettings) -> None:
     registry = demo.registry
     sample = Path(settings.registry).resolve() == sample_registry_path().resolve()
     broker = (
-        f"{demo.settings.mqtt_url.split('?')[0]} (embedded amqtt, loopback only)" if demo.broker is not None
+        f"{demo.settings.mqtt_url.split('?')[0]} (embedded amqtt, loopback only)"
+        if demo.broker is not None
         else f"{demo.settings.mqtt_url.split('?')[0].split('@')[-1]} (given)"
     )
     store = _store_display(demo.settings.store_url) + (" (given)" if demo.db_path is None else "")
@@ -181,3 +203,15 @@ def _store_display(url: str) -> str:
     if url_scheme(url) == SQLITE_SCHEME:
         return f"SQLite {parse_sqlite_url(url).resolve()}"
     return parse_influx_url(url).display
+
+
+COMMAND = Command(
+    name="demo",
+    help="run everything at once (embedded broker, SQLite, ingest, API, simulators): nothing to install",
+    settings=DemoSettings,
+    run=run_demo,
+    add_arguments=add_arguments,
+    description="Run everything at once: an embedded MQTT broker, a SQLite store, the ingest, the API and web page, "
+    "and simulators for every device of the registry. --mqtt-url and --store-url (or their RIDEBUY_ variables) swap "
+    "in a real broker or InfluxDB; the other settings are those of `ridebuy ingest` and `ridebuy api`.",
+)

@@ -2,7 +2,7 @@
 
 It runs on an event loop of its own in a background thread, so synchronous callers (the demo, tests) start and
 stop it with plain calls. Not for production: a real deployment uses Mosquitto or an MQTT cluster with
-per-device credentials (DESIGN.md, security).
+per-device credentials (docs/design.md, security).
 """
 
 from __future__ import annotations

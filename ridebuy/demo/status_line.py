@@ -93,7 +93,8 @@ class StatusLine:
             self.first_live_s = time.monotonic() - self._demo.started_s
             log.info(
                 "live availability visible in the API %.1f s after start: %s",
-                self.first_live_s, self.availability.describe(),
+                self.first_live_s,
+                self.availability.describe(),
             )
 
     def _run(self) -> None:

@@ -20,15 +20,15 @@ from pathlib import Path
 import uvicorn
 
 from ridebuy.api.app import create_app
+from ridebuy.demo.embedded_broker import EmbeddedBroker
+from ridebuy.demo.settings import DemoSettings
 from ridebuy.devices.registry import Registry, load_registry
 from ridebuy.ingest.service import IngestService
-from ridebuy.demo.embedded_broker import EmbeddedBroker
-from ridebuy.shared.settings import Settings
+from ridebuy.simulators.publisher import MqttPublisher, PublishError
+from ridebuy.simulators.runner import RealTimer, Simulation, SimulationOptions
 from ridebuy.store.base import Store
 from ridebuy.store.open import open_store
 from ridebuy.store.sqlite import sqlite_url
-from ridebuy.simulators.publisher import MqttPublisher, PublishError
-from ridebuy.simulators.runner import RealTimer, Simulation, SimulationOptions
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def bind_web_socket(host: str, port: int | None) -> socket.socket:
 class DemoSystem:
     """Start with :meth:`start`, stop with :meth:`stop`; the attributes tell what runs where."""
 
-    def __init__(self, settings: Settings, options: DemoOptions) -> None:
+    def __init__(self, settings: DemoSettings, options: DemoOptions) -> None:
         self.options = options
         self.settings = settings
         self.registry: Registry = load_registry(settings.registry)
@@ -218,7 +218,7 @@ class IngestRunner:
 class ApiRunner:
     """The API app under uvicorn, in a thread of its own (uvicorn leaves signals to the main thread then)."""
 
-    def __init__(self, settings: Settings, registry: Registry, store: Store, sock: socket.socket) -> None:
+    def __init__(self, settings: DemoSettings, registry: Registry, store: Store, sock: socket.socket) -> None:
         self._sock = sock
         app = create_app(settings, store=store, registry=registry)
         config = uvicorn.Config(
@@ -285,4 +285,3 @@ class SimulatorRunner:
             self._thread.join()
             self.publisher.flush(5.0)  # what was sent reaches the broker, so the ingest can store it
         self.publisher.close()
-

@@ -1,1 +1,1 @@
-"""Storage: the schema of DESIGN.md as points, the store interface, and its backends (selected by URL)."""
+"""Storage: the schema of docs/design.md as points, the store interface, and its backends (selected by URL)."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from ridebuy.devices.readings import HealthFigures
 from ridebuy.store.points import Point
 
 
@@ -29,10 +30,7 @@ class DeviceSnapshot:
     occupied: int | None = None
     occupied_ns: int | None = None
     last_seen_ns: int | None = None
-    battery_v: float | None = None
-    battery_pct: float | None = None
-    rssi: float | None = None
-    snr: float | None = None
+    health: HealthFigures = field(default_factory=HealthFigures)
     status_ns: int | None = None
 
 
@@ -103,8 +101,6 @@ class Store(Protocol):
     ) -> list[CountBucket]:
         """Passages per ``every_s`` bucket in [start, end) by direction and class; gaps as None."""
 
-    def recent_rejections(
-        self, limit: int, reason: str | None = None, since_ns: int | None = None
-    ) -> list[Rejection]:
+    def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         """The newest dead letters first, at most ``limit`` (1..MAX_REJECTIONS, else ValueError), only of
         ``reason`` when given, only at or after ``since_ns`` when given."""

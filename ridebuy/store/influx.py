@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from ridebuy.devices.readings import HEALTH_FIELDS, HealthFigures
 from ridebuy.store.base import (
     AvailabilityBucket,
     CountBucket,
@@ -36,7 +37,6 @@ from ridebuy.store.urls import InfluxTarget, parse_influx_url
 
 logger = logging.getLogger(__name__)
 
-STATUS_VALUES = ("battery_v", "battery_pct", "rssi", "snr")
 """The status fields a :class:`DeviceSnapshot` carries."""
 
 
@@ -127,12 +127,14 @@ class InfluxStore:
                     f"database '{self.target.database}' is not usable on {self.target.display} and this user "
                     f"may not create it: {exc}"
                 ) from None
-            logger.info("InfluxDB %s: this user may not create databases; using the existing one",
-                        self.target.display)
+            logger.info("InfluxDB %s: this user may not create databases; using the existing one", self.target.display)
         except StoreRejected as exc:
             # 2.x maps buckets, 3.x creates databases on first write: neither needs (nor allows) CREATE.
-            logger.warning("InfluxDB %s: CREATE DATABASE refused (%s); assuming the server provides the "
-                           "database", self.target.display, exc)
+            logger.warning(
+                "InfluxDB %s: CREATE DATABASE refused (%s); assuming the server provides the database",
+                self.target.display,
+                exc,
+            )
             return
         rp = self.target.retention_policy
         if rp:
@@ -196,7 +198,7 @@ class InfluxStore:
         last_occupancy = self._last_per_device(f'SELECT last("occupied") AS "occupied" FROM {occupancy}')
         last_passage = self._last_per_device(f'SELECT last("count") AS "count" FROM {passages}')
         last_status = self._last_per_device(f'SELECT last("heartbeat") AS "heartbeat" FROM {status}')
-        values_select = ", ".join(f"last({quote_ident(name)}) AS {quote_ident(name)}" for name in STATUS_VALUES)
+        values_select = ", ".join(f"last({quote_ident(name)}) AS {quote_ident(name)}" for name in HEALTH_FIELDS)
         status_values = self._last_per_device(f"SELECT {values_select} FROM {status}")
 
         snapshots = []
@@ -211,10 +213,7 @@ class InfluxStore:
                     occupied=_int_or_none(occupied_row["occupied"]) if occupied_row else None,
                     occupied_ns=int(occupied_row["time"]) if occupied_row else None,
                     last_seen_ns=int(max(seen)) if seen else None,
-                    battery_v=_float_or_none(values.get("battery_v")),
-                    battery_pct=_float_or_none(values.get("battery_pct")),
-                    rssi=_float_or_none(values.get("rssi")),
-                    snr=_float_or_none(values.get("snr")),
+                    health=HealthFigures.from_values(values),
                     status_ns=int(status_row["time"]) if status_row else None,
                 )
             )
@@ -300,9 +299,7 @@ class InfluxStore:
             for key in sorted(sums)
         ]
 
-    def recent_rejections(
-        self, limit: int, reason: str | None = None, since_ns: int | None = None
-    ) -> list[Rejection]:
+    def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         conditions = []
         if reason is not None:
             conditions.append(f'"reason" = {quote_literal(reason)}')
@@ -376,8 +373,9 @@ class InfluxStore:
                 if status in (401, 403):
                     raise _CredentialsRefused(f"InfluxDB at {display} refused the credentials ({status}): {message}")
                 if status == 413:
-                    raise StoreRejected(f"InfluxDB at {display} found the request too large (413): write fewer "
-                                        "points per call")
+                    raise StoreRejected(
+                        f"InfluxDB at {display} found the request too large (413): write fewer points per call"
+                    )
                 if status != 429 and status < 500:
                     raise StoreRejected(f"InfluxDB at {display} refused the request ({status}): {message}")
                 problem = f"InfluxDB at {display} answered {status}: {message}"
@@ -425,4 +423,3 @@ def _int_or_none(value: Any) -> int | None:
 
 def _float_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
-

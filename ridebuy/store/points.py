@@ -1,4 +1,4 @@
-"""Points: the storage schema of DESIGN.md, independent of any backend.
+"""Points: the storage schema of docs/design.md, independent of any backend.
 
 A point is identified by measurement + tags + time; rewriting it overwrites it. Times are the sensor's
 measurement times, so a redelivered message rewrites the very same point.
@@ -7,6 +7,7 @@ measurement times, so a redelivered message rewrites the very same point.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import assert_never
 
 from ridebuy.devices.availability import Availability
 from ridebuy.devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
@@ -40,42 +41,53 @@ class Point:
 
 def reading_points(reading: Reading) -> list[Point]:
     """The points a reading is stored as."""
-    if isinstance(reading, OccupancyReading):
-        fields: list[tuple[str, FieldValue]] = [("occupied", reading.occupied)]
-        if reading.ts_from_receipt:
-            fields.append(("ts_from_receipt", True))
-        return [
-            Point(
-                Measurement.OCCUPANCY,
-                (("device", reading.device_id), ("kind", reading.device_kind.value), ("parking", reading.parking_id)),
-                tuple(fields),
-                reading.ts_ns,
-            )
-        ]
-    if isinstance(reading, PassageReading):
-        fields = [("count", reading.count), ("interval_s", reading.interval_s)]
-        if reading.ts_from_receipt:
-            fields.append(("ts_from_receipt", True))
-        return [
-            Point(
-                Measurement.PASSAGES,
-                (
-                    ("class", reading.traffic_class.value),
-                    ("counter", reading.counter_id),
-                    ("device", reading.device_id),
-                    ("direction", reading.direction.value),
-                ),
-                tuple(fields),
-                reading.point_ns,
-            )
-        ]
-    assert isinstance(reading, StatusReading)
+    match reading:
+        case OccupancyReading():
+            return [_occupancy_point(reading)]
+        case PassageReading():
+            return [_passage_point(reading)]
+        case StatusReading():
+            return [_status_point(reading)]
+        case _:
+            assert_never(reading)
+
+
+def _occupancy_point(reading: OccupancyReading) -> Point:
+    fields: list[tuple[str, FieldValue]] = [("occupied", reading.occupied)]
+    if reading.ts_from_receipt:
+        fields.append(("ts_from_receipt", True))
+    return Point(
+        Measurement.OCCUPANCY,
+        (("device", reading.device_id), ("kind", reading.device_kind.value), ("parking", reading.parking_id)),
+        tuple(fields),
+        reading.ts_ns,
+    )
+
+
+def _passage_point(reading: PassageReading) -> Point:
+    fields: list[tuple[str, FieldValue]] = [("count", reading.count), ("interval_s", reading.interval_s)]
+    if reading.ts_from_receipt:
+        fields.append(("ts_from_receipt", True))
+    return Point(
+        Measurement.PASSAGES,
+        (
+            ("class", reading.traffic_class.value),
+            ("counter", reading.counter_id),
+            ("device", reading.device_id),
+            ("direction", reading.direction.value),
+        ),
+        tuple(fields),
+        reading.point_ns,
+    )
+
+
+def _status_point(reading: StatusReading) -> Point:
     status_fields: list[tuple[str, FieldValue]] = sorted(reading.values.items())
     # A status message with no values is a bare heartbeat: store it so that "last seen" survives a restart.
     status_fields.append(("heartbeat", True))
     if reading.ts_from_receipt:
         status_fields.append(("ts_from_receipt", True))
-    return [Point(Measurement.DEVICE_STATUS, (("device", reading.device_id),), tuple(status_fields), reading.ts_ns)]
+    return Point(Measurement.DEVICE_STATUS, (("device", reading.device_id),), tuple(status_fields), reading.ts_ns)
 
 
 def availability_point(availability: Availability, time_ns: int) -> Point:

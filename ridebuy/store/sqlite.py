@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from ridebuy.devices.readings import HEALTH_FIELDS, HealthFigures
 from ridebuy.store.base import (
     AvailabilityBucket,
     CountBucket,
@@ -94,9 +95,6 @@ _COUNTS = (
     "WHERE measurement = ? AND counter = ? AND time_ns >= ? AND time_ns < ? "
     "AND json_extract(fields, '$.count') IS NOT NULL AND (? IS NULL OR dir = ?) GROUP BY 1, 2, 3"
 )
-
-STATUS_VALUES = ("battery_v", "battery_pct", "rssi", "snr")
-"""The status fields a :class:`DeviceSnapshot` carries."""
 
 
 def parse_sqlite_url(url: str) -> Path:
@@ -286,17 +284,11 @@ class SqliteStore:
                         f"and {previous} in another of the same batch"
                     )
                 fields[key] = plain
-            tags = json.dumps(
-                {key: value for key, value in sorted(point.tags) if value != ""}, separators=(",", ":")
-            )
-            rows.append(
-                (point.measurement, tags, point.time_ns, json.dumps(fields, separators=(",", ":")))
-            )
+            tags = json.dumps({key: value for key, value in sorted(point.tags) if value != ""}, separators=(",", ":"))
+            rows.append((point.measurement, tags, point.time_ns, json.dumps(fields, separators=(",", ":"))))
         return rows, types
 
-    def _check_types(
-        self, writer: sqlite3.Connection, used: dict[tuple[str, str], str]
-    ) -> dict[tuple[str, str], str]:
+    def _check_types(self, writer: sqlite3.Connection, used: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
         """Refuse a field that changes type (as InfluxDB does); record the types of new fields.
 
         Known types are cached; a field new to this process is looked up inside the write transaction, so two
@@ -306,9 +298,7 @@ class SqliteStore:
         for key, kind in used.items():
             known = self._field_types.get(key)
             if known is None:
-                row = writer.execute(
-                    "SELECT type FROM field_types WHERE measurement = ? AND field = ?", key
-                ).fetchone()
+                row = writer.execute("SELECT type FROM field_types WHERE measurement = ? AND field = ?", key).fetchone()
                 if row is None:
                     writer.execute("INSERT INTO field_types (measurement, field, type) VALUES (?, ?, ?)", (*key, kind))
                 known = kind if row is None else str(row[0])
@@ -327,24 +317,21 @@ class SqliteStore:
             last_passage = _last_per_device(connection, Measurement.PASSAGES, "count")
             last_status = _last_per_device(connection, Measurement.DEVICE_STATUS, "heartbeat")
             status_values = {
-                name: _last_per_device(connection, Measurement.DEVICE_STATUS, name) for name in STATUS_VALUES
+                name: _last_per_device(connection, Measurement.DEVICE_STATUS, name) for name in HEALTH_FIELDS
             }
         snapshots = []
         for device_id in sorted(last_occupancy.keys() | last_passage.keys() | last_status.keys()):
             occupied = last_occupancy.get(device_id)
             status = last_status.get(device_id)
             seen = [row[0] for row in (occupied, last_passage.get(device_id), status) if row]
-            values = {name: status_values[name].get(device_id) for name in STATUS_VALUES}
+            values = {name: _value(status_values[name].get(device_id)) for name in HEALTH_FIELDS}
             snapshots.append(
                 DeviceSnapshot(
                     device_id=device_id,
                     occupied=_int_or_none(occupied[1]) if occupied else None,
                     occupied_ns=occupied[0] if occupied else None,
                     last_seen_ns=max(seen) if seen else None,
-                    battery_v=_value_float(values["battery_v"]),
-                    battery_pct=_value_float(values["battery_pct"]),
-                    rssi=_value_float(values["rssi"]),
-                    snr=_value_float(values["snr"]),
+                    health=HealthFigures.from_values(values),
                     status_ns=status[0] if status else None,
                 )
             )
@@ -376,7 +363,10 @@ class SqliteStore:
                 free, occupied, unknown = mean.mean(0), mean.mean(1), mean.mean(2)
                 capacity = _int_or_none(mean.last[3])
                 carried = (
-                    _float_or_none(mean.last[0]), _float_or_none(mean.last[1]), _float_or_none(mean.last[2]), capacity
+                    _float_or_none(mean.last[0]),
+                    _float_or_none(mean.last[1]),
+                    _float_or_none(mean.last[2]),
+                    capacity,
                 )
             history.append(AvailabilityBucket(bucket_ns, free, occupied, unknown, capacity))
         return history
@@ -401,9 +391,7 @@ class SqliteStore:
             for key in sorted(sums)
         ]
 
-    def recent_rejections(
-        self, limit: int, reason: str | None = None, since_ns: int | None = None
-    ) -> list[Rejection]:
+    def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         with self._reader() as connection:
             rows = connection.execute(
                 "SELECT time_ns, coalesce(json_extract(tags, '$.reason'), ''), fields FROM points "
@@ -414,8 +402,10 @@ class SqliteStore:
         rejections = []
         for time_ns, row_reason, fields_json in rows:
             fields = json.loads(fields_json)
-            text = {name: "" if fields.get(name) is None else str(fields[name])
-                    for name in ("detail", "device", "topic", "preview")}
+            text = {
+                name: "" if fields.get(name) is None else str(fields[name])
+                for name in ("detail", "device", "topic", "preview")
+            }
             rejections.append(Rejection(time_ns=time_ns, reason=str(row_reason), **text))
         return rejections
 
@@ -487,5 +477,5 @@ def _float_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _value_float(row: tuple[int, Any] | None) -> float | None:
-    return None if row is None else _float_or_none(row[1])
+def _value(row: tuple[int, Any] | None) -> Any:
+    return None if row is None else row[1]

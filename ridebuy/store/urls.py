@@ -36,9 +36,7 @@ class InfluxTarget:
 def url_scheme(url: str) -> str:
     """The scheme of a store URL, lower-cased; ValueError when there is none."""
     if not isinstance(url, str) or "://" not in url:
-        raise ValueError(
-            "store URL must look like influxdb://host:port/database, influxdbs://... or sqlite:///path.db"
-        )
+        raise ValueError("store URL must look like influxdb://host:port/database, influxdbs://... or sqlite:///path.db")
     return url.split("://", 1)[0].lower()
 
 

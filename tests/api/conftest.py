@@ -13,11 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from playwright.sync_api import Browser, sync_playwright
 
 from ridebuy.devices.registry import sample_registry_path
-from tests.devices.helpers import SMALL
 from tests.support.mqtt import publish_all
 from tests.support.ports import free_port
 from tests.support.processes import RidebuyProcess
@@ -96,8 +94,7 @@ class Stack:
         return response.json()
 
     def stored(self, measurement: str) -> int:
-        rows = self.influx.rows(self.database, f'SELECT count(*) FROM "{measurement}"')
-        return max((int(v) for k, v in rows[0].items() if k.startswith("count_")), default=0) if rows else 0
+        return self.influx.count(self.database, measurement)
 
     def close(self) -> None:
         self.http.close()
@@ -106,18 +103,11 @@ class Stack:
 
 
 @pytest.fixture
-def small_registry_file(tmp_path: Path) -> Path:
-    path = tmp_path / "registry.yaml"
-    path.write_text(yaml.safe_dump(SMALL))
-    return path
-
-
-@pytest.fixture
 def stack(
-    tmp_path: Path, mosquitto: Mosquitto, influxdb: InfluxDB, database: str, small_registry_file: Path
+    tmp_path: Path, mosquitto: Mosquitto, influxdb: InfluxDB, database: str, registry_file: Path
 ) -> Iterator[Stack]:
     """The real stack on the small test registry; nothing started yet."""
-    running = Stack(tmp_path, mosquitto, influxdb, database, small_registry_file)
+    running = Stack(tmp_path, mosquitto, influxdb, database, registry_file)
     yield running
     running.close()
 

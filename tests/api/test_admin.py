@@ -17,14 +17,14 @@ import yaml
 from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
+from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.codecs import CODECS, Values
+from ridebuy.devices.decoding import decode_message
 from ridebuy.devices.envelopes import chirpstack, ttn
 from ridebuy.devices.envelopes.uplink import Reception
-from ridebuy.devices.decoding import decode_message
 from ridebuy.devices.registry import load_registry
 from ridebuy.devices.rejections import Rejected
 from ridebuy.devices.topics import device_topic
-from ridebuy.shared.settings import Settings
 from ridebuy.store.points import rejection_point
 from ridebuy.store.sqlite import SqliteStore
 from tests.api.fakes import Clock, InProcessApi
@@ -61,7 +61,7 @@ def make_admin(tmp_path: Path, token: str | None = TOKEN, **settings: object) ->
     registry_file.write_text(registry_text())
     store = SqliteStore(tmp_path / "ridebuy.db")
     clock = Clock(NOW)
-    config = Settings(
+    config = ApiSettings(
         registry=registry_file,
         api_token=token,
         api_expire_interval_s=3600,

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
-from ridebuy.shared.settings import Settings
+from ridebuy.api.settings import ApiSettings
 from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 from tests.devices.helpers import small_registry
@@ -30,7 +30,7 @@ class Api(InProcessApi):
 
 def make_api(store: FakeStore, tmp_path: Path) -> Iterator[Api]:
     clock = Clock(NOW)
-    settings = Settings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600)
+    settings = ApiSettings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600)
     app = create_app(settings, store=store, registry=small_registry(), clock_ns=clock, listen=False)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, clock=clock, store=store)

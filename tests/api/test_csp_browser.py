@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import contextlib
 
-import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect
 
 from tests.api.conftest import Stack
-
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
 def _inline_script_runs(page: Page) -> bool:

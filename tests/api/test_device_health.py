@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
 from ridebuy.api.live_state import BatteryThresholds, DeviceHealth
+from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.codecs import CODECS
+from ridebuy.devices.readings import HealthFigures
 from ridebuy.devices.registry import DEFAULT_HEARTBEAT_S, parse_registry
-from ridebuy.shared.settings import Settings
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 
 S = 1_000_000_000
@@ -53,7 +54,7 @@ class Api(InProcessApi):
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
     clock = Clock(NOW)
-    settings = Settings(
+    settings = ApiSettings(
         registry=tmp_path / "unused.yaml",
         api_expire_interval_s=3600,
         battery_low_pct=25,
@@ -121,11 +122,11 @@ def test_battery_low_is_judged_by_percent_else_by_voltage(api: Api) -> None:
 @pytest.mark.parametrize(
     ("health", "low"),
     [
-        (DeviceHealth("d", battery_pct=19.9), True),
-        (DeviceHealth("d", battery_pct=20.0), False),
-        (DeviceHealth("d", battery_pct=50.0, battery_v=2.0), False),
-        (DeviceHealth("d", battery_v=3.29), True),
-        (DeviceHealth("d", battery_v=3.3), False),
+        (DeviceHealth("d", figures=HealthFigures(battery_pct=19.9)), True),
+        (DeviceHealth("d", figures=HealthFigures(battery_pct=20.0)), False),
+        (DeviceHealth("d", figures=HealthFigures(battery_pct=50.0, battery_v=2.0)), False),
+        (DeviceHealth("d", figures=HealthFigures(battery_v=3.29)), True),
+        (DeviceHealth("d", figures=HealthFigures(battery_v=3.3)), False),
         (DeviceHealth("d"), None),
     ],
 )

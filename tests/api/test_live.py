@@ -7,6 +7,7 @@ import json
 from ridebuy.api.live_state import SUBSCRIBER_QUEUE, LiveState
 from ridebuy.api.metrics import ApiMetrics
 from ridebuy.devices.availability import ParkingStatus
+from ridebuy.devices.readings import HealthFigures
 from ridebuy.devices.topics import device_topic
 from ridebuy.store.base import DeviceSnapshot
 from tests.devices.helpers import small_registry
@@ -45,8 +46,14 @@ def test_a_bootstrap_never_overrides_newer_live_messages() -> None:
     live.bootstrap(
         [
             DeviceSnapshot("gare-rack", occupied=4, occupied_ns=NOW - 30 * S, last_seen_ns=NOW - 30 * S),
-            DeviceSnapshot("gp-rack-1", occupied=1, occupied_ns=NOW - 5 * S, last_seen_ns=NOW - 5 * S,
-                           battery_v=3.3, status_ns=NOW - 5 * S),
+            DeviceSnapshot(
+                "gp-rack-1",
+                occupied=1,
+                occupied_ns=NOW - 5 * S,
+                last_seen_ns=NOW - 5 * S,
+                health=HealthFigures(battery_v=3.3),
+                status_ns=NOW - 5 * S,
+            ),
             DeviceSnapshot("retired-device", occupied=1, occupied_ns=NOW, last_seen_ns=NOW),
         ],
         NOW,
@@ -55,7 +62,7 @@ def test_a_bootstrap_never_overrides_newer_live_messages() -> None:
     gare, grand_place = live.availability("gare"), live.availability("grand-place")
     assert gare is not None and gare.occupied == 2
     assert grand_place is not None and (grand_place.occupied, grand_place.unknown) == (1, 2)
-    assert live.health("gp-rack-1").battery_v == 3.3
+    assert live.health("gp-rack-1").figures.battery_v == 3.3
     assert live.alive("gp-rack-1") and not live.alive("gp-slot-01")
 
 
@@ -65,7 +72,7 @@ def test_status_values_merge_by_time() -> None:
     message(live, "gp-slot-01", "status", {"ts": NOW // 1_000_000 + 1000, "rssi": -95, "firmware": "1.2"})
     message(live, "gp-slot-01", "status", {"ts": NOW // 1_000_000 - 1000, "battery_v": 2.0})  # late, older
     health = live.health("gp-slot-01")
-    assert (health.battery_v, health.rssi, health.snr) == (3.6, -95, None)
+    assert health.figures == HealthFigures(battery_v=3.6, rssi=-95)
     assert health.status_ns == health.last_seen_ns == NOW + S
 
 

@@ -7,12 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from tests.api.conftest import Stack, now_ms, time_prefix
 from tests.support.waiting import wait_until
-
-pytestmark = pytest.mark.integration
 
 VISIBLE_WITHIN_S = 10.0
 """A generous bound for a change to show through the API (the measured figure belongs to a benchmark)."""
@@ -61,8 +57,11 @@ def test_history_and_counts_come_from_the_store(stack: Stack) -> None:
     stack.start_api()
     hour_ms = (now_ms() // 3_600_000 - 2) * 3_600_000  # two hours ago, on the hour
     quarter = 900_000
-    for ts, direction, count in [(hour_ms + 60_000, "in", 3), (hour_ms + 120_000, "in", 2),
-                                 (hour_ms + 2 * quarter + 5_000, "out", 4)]:
+    for ts, direction, count in [
+        (hour_ms + 60_000, "in", 3),
+        (hour_ms + 120_000, "in", 2),
+        (hour_ms + 2 * quarter + 5_000, "out", 4),
+    ]:
         stack.publish("cn-count-1", "passage", {"ts": ts, "direction": direction, "count": count})
     for ts, occupied in [(hour_ms, 2), (hour_ms + quarter, 6)]:
         stack.publish("gare-rack", "occupancy", {"ts": ts, "occupied": occupied})
@@ -74,8 +73,9 @@ def test_history_and_counts_come_from_the_store(stack: Stack) -> None:
     # Gaps are null, never zero: nothing was counted inbound after the first quarter.
     assert series == {("in", "bike"): [5, None, None, None], ("out", "bike"): [None, None, 4, None]}
     assert [s["total"] for s in counts["series"]] == [5, 4]
-    only_out = stack.json("/v1/counters/centre-north/counts", **{"from": start, "to": end, "every": "1h",
-                                                                  "direction": "out"})
+    only_out = stack.json(
+        "/v1/counters/centre-north/counts", **{"from": start, "to": end, "every": "1h", "direction": "out"}
+    )
     assert [(s["direction"], s["total"]) for s in only_out["series"]] == [("out", 4)]
 
     history = stack.json("/v1/parkings/gare/history", **{"from": start, "to": end, "every": "15m"})
@@ -128,8 +128,10 @@ def test_metrics_count_messages_and_rejections(stack: Stack) -> None:
     stack.publish("gare-rack", "occupancy", {"ts": now_ms(), "occupied": 1})
     stack.publish("stranger", "occupancy", {"occupied": 1})
     stack.publish("gare-rack", "occupancy", {"occupied": "lots"})
-    wait_until(lambda: metric(stack.get("/metrics").text, "ridebuy_api_messages_received_total") == 3,
-               what="three messages counted")
+    wait_until(
+        lambda: metric(stack.get("/metrics").text, "ridebuy_api_messages_received_total") == 3,
+        what="three messages counted",
+    )
     text = stack.get("/metrics").text
     assert metric(text, 'ridebuy_api_messages_rejected_total{reason="unknown_device"}') == 1
     assert metric(text, 'ridebuy_api_messages_rejected_total{reason="invalid_payload"}') == 1

@@ -17,8 +17,6 @@ from ridebuy.cli import main
 from tests.api.conftest import TOPIC, Stack, now_ms
 from tests.support.mqtt import publish_all
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 STILL = "rotate_s=3600&shift_s=3600&poll_s=1"
 """Query of a page that keeps its first language and position (screenshots) and polls every second."""

@@ -14,8 +14,6 @@ from tests.api.conftest import Stack, now_ms
 from tests.api.panel_stack import Subscriber, write_panel_registry
 from tests.support.servers import InfluxDB, Mosquitto
 
-pytestmark = pytest.mark.integration
-
 TOPIC = panel_topic("entree")
 INTERVAL_S = 3
 

@@ -6,8 +6,8 @@ shift moves every half second, the page polls its panel every second). Every 30 
 collection through the DevTools protocol (HeapProfiler.collectGarbage) and reads Performance.getMetrics: the
 JS heap in use and the DOM node count must not grow between the start and the end of the run.
 
-Marked ``soak`` (and integration, browser): it runs in CI with the rest of the suite, for RIDEBUY_SOAK_S seconds
-(600 unless set; shorter only for a quick local try: ``RIDEBUY_SOAK_S=120 pytest -m soak -s``).
+Marked ``soak`` (and, from its fixtures, integration and browser): it runs in CI with the rest of the suite, for
+RIDEBUY_SOAK_S seconds (600 unless set; shorter only for a quick local try: ``RIDEBUY_SOAK_S=120 pytest -m soak -s``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ HEAP_SLACK_BYTES = 256 * 1024
 """Allowed difference of the heap after GC between start and end: noise of V8's allocator, not a leak (a leak of
 100 bytes per change would add over 1 MB in ten minutes)."""
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.soak, pytest.mark.timeout(SOAK_S + 600)]
+pytestmark = [pytest.mark.soak, pytest.mark.timeout(SOAK_S + 600)]
 
 
 @pytest.fixture
@@ -89,8 +89,10 @@ def test_soak_the_panel_page_keeps_its_heap_and_dom_flat(panel_stack: Stack, bro
     try:
         time.sleep(WARM_UP_S)
         while True:
-            shown = " ".join(page.locator("li.row .count").all_text_contents()) + " " + page.evaluate(
-                "document.documentElement.lang"
+            shown = (
+                " ".join(page.locator("li.row .count").all_text_contents())
+                + " "
+                + page.evaluate("document.documentElement.lang")
             )
             samples.append((time.monotonic() - started, metrics(cdp), shown))
             if time.monotonic() - started >= SOAK_S:

@@ -7,6 +7,7 @@ import copy
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,17 +16,17 @@ from fastapi.testclient import TestClient
 
 from ridebuy.api.app import create_app
 from ridebuy.api.ride_and_buy_line import MonthFigures, RideAndBuyLine, month_start
+from ridebuy.api.settings import ApiSettings
+from ridebuy.cli import main
 from ridebuy.devices.registry import Registry, parse_registry
 from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyTotals
-from ridebuy.cli import main
-from ridebuy.shared.settings import Settings
 from ridebuy.store.base import CountBucket, DeviceSnapshot
 from tests.api.fakes import Clock, FakeStore, InProcessApi
 from tests.api.test_app import NOW, S
 from tests.devices.helpers import SMALL
 from tests.support.waiting import wait_until
 
-PANELS = [
+PANELS: list[dict[str, Any]] = [
     {
         "id": "entree",
         "title": {"fr": "Parkings vélo", "nl": "Fietsparkings"},
@@ -61,7 +62,7 @@ def api(tmp_path: Path) -> Iterator[InProcessApi]:
         ],
     )
     clock = Clock(NOW)
-    settings = Settings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600)
+    settings = ApiSettings(registry=tmp_path / "unused.yaml", api_expire_interval_s=3600)
     app = create_app(settings, store=store, registry=registry(), clock_ns=clock, listen=False)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield InProcessApi(client=client, clock=clock)

@@ -21,8 +21,14 @@ def test_distance_of_one_degree_along_a_meridian() -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("50.6", "must be 'lat,lon'"), ("a,b", "must be 'lat,lon'"), ("91,0", "latitude"), ("0,181", "longitude"),
-     ("nan,0", "latitude"), ("1,2,3", "must be 'lat,lon'")],
+    [
+        ("50.6", "must be 'lat,lon'"),
+        ("a,b", "must be 'lat,lon'"),
+        ("91,0", "latitude"),
+        ("0,181", "longitude"),
+        ("nan,0", "latitude"),
+        ("1,2,3", "must be 'lat,lon'"),
+    ],
 )
 def test_bad_positions_say_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -15,7 +15,8 @@ from starlette.types import ASGIApp
 
 from ridebuy.api.app import create_app
 from ridebuy.api.security import script_hashes
-from ridebuy.shared.settings import Settings, SettingsError, load_settings
+from ridebuy.api.settings import ApiSettings
+from ridebuy.shared.settings import SettingsError, load_settings
 from tests.api.fakes import FakeStore
 from tests.devices.helpers import small_registry
 
@@ -24,8 +25,10 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def client_for(tmp_path: Path, **settings: object) -> Iterator[TestClient]:
-    config = Settings(
-        registry=tmp_path / "unused.yaml", api_token=TOKEN, api_expire_interval_s=3600,
+    config = ApiSettings(
+        registry=tmp_path / "unused.yaml",
+        api_token=TOKEN,
+        api_expire_interval_s=3600,
         **settings,  # type: ignore[arg-type]
     )
     app = create_app(config, store=FakeStore(), registry=small_registry(), listen=False)
@@ -71,8 +74,9 @@ def test_the_page_has_no_inline_script_or_style() -> None:
     assert not re.search(r"<style\b|\sstyle\s*=|\son[a-z]+\s*=|javascript:", html, re.IGNORECASE)
     script = (resources.files("ridebuy.api") / "static" / "app.js").read_text(encoding="utf-8")
     # Elements the script builds must not carry style attributes or handlers either (CSP would block them).
-    assert not re.search(r"style\s*=|\son[a-z]+\s*=\s*[\"']|setAttribute\(\s*[\"'](style|on)|eval\(|new Function",
-                         script)
+    assert not re.search(
+        r"style\s*=|\son[a-z]+\s*=\s*[\"']|setAttribute\(\s*[\"'](style|on)|eval\(|new Function", script
+    )
 
 
 def test_the_served_page_keeps_only_a_json_data_block_inline(client: TestClient) -> None:
@@ -94,7 +98,8 @@ def test_the_docs_page_allows_exactly_its_own_inline_script(client: TestClient) 
     assert int(response.headers["content-length"]) == len(response.content)
     redirect = client.get("/docs/oauth2-redirect")
     assert directives(redirect.headers["Content-Security-Policy"])["script-src"] == [
-        "'self'", *script_hashes(redirect.content)
+        "'self'",
+        *script_hashes(redirect.content),
     ]
 
 
@@ -102,23 +107,32 @@ def test_the_docs_page_allows_exactly_its_own_inline_script(client: TestClient) 
 
 
 def test_cors_is_an_allow_list_without_credentials(tmp_path: Path) -> None:
-    for client in client_for(tmp_path, api_cors_origins="https://velo.hannut.be, http://localhost:8080",
-                             api_rate_limit=""):
+    for client in client_for(
+        tmp_path, api_cors_origins="https://velo.hannut.be, http://localhost:8080", api_rate_limit=""
+    ):
         allowed = client.get("/v1/parkings", headers={"Origin": "https://velo.hannut.be"})
         assert allowed.headers["access-control-allow-origin"] == "https://velo.hannut.be"
         assert "access-control-allow-credentials" not in allowed.headers
         other = client.get("/v1/parkings", headers={"Origin": "https://evil.example"})
         assert other.status_code == 200 and "access-control-allow-origin" not in other.headers
         # A page of an allowed origin still cannot send the admin token: Authorization is not an allowed header.
-        preflight = client.options("/v1/admin/dead-letters", headers={
-            "Origin": "https://velo.hannut.be", "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "authorization",
-        })
+        preflight = client.options(
+            "/v1/admin/dead-letters",
+            headers={
+                "Origin": "https://velo.hannut.be",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "authorization",
+            },
+        )
         assert preflight.status_code == 400
         assert "authorization" not in preflight.headers.get("access-control-allow-headers", "").lower()
-        post = client.options("/v1/admin/devices", headers={
-            "Origin": "https://velo.hannut.be", "Access-Control-Request-Method": "POST",
-        })
+        post = client.options(
+            "/v1/admin/devices",
+            headers={
+                "Origin": "https://velo.hannut.be",
+                "Access-Control-Request-Method": "POST",
+            },
+        )
         assert post.status_code == 400
 
 
@@ -132,7 +146,7 @@ def test_without_origins_no_cors_header_at_all(client: TestClient) -> None:
 )
 def test_cors_origins_must_be_origins(origins: str) -> None:
     with pytest.raises(SettingsError, match="RIDEBUY_API_CORS_ORIGINS"):
-        load_settings(api_cors_origins=origins)
+        load_settings(ApiSettings, api_cors_origins=origins)
 
 
 # --- body size ---------------------------------------------------------------------------------------------------
@@ -152,8 +166,9 @@ def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
                 yield b"x" * 200
             yield b'"}'
 
-        streamed = client.post("/v1/admin/devices", headers={**ADMIN, "Content-Type": "application/json"},
-                               content=chunks())
+        streamed = client.post(
+            "/v1/admin/devices", headers={**ADMIN, "Content-Type": "application/json"}, content=chunks()
+        )
         assert streamed.status_code == 413
         assert streamed.json() == {"detail": "the request body is larger than 1024 bytes"}
         small = client.post("/v1/admin/devices", headers=ADMIN, json={"id": "x"})
@@ -165,6 +180,7 @@ def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
 
 def test_public_endpoints_are_rate_limited_per_client(tmp_path: Path) -> None:
     for client in client_for(tmp_path, api_rate_limit="3/minute"):
+
         async def run(app: ASGIApp) -> list[httpx.Response]:
             answers = []
             for address in ("192.0.2.10", "192.0.2.10", "192.0.2.10", "192.0.2.10", "192.0.2.99"):
@@ -188,4 +204,4 @@ def test_public_endpoints_are_rate_limited_per_client(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rate", ["lots", "0/minute", "10/fortnight"])
 def test_a_bad_rate_limit_names_its_setting(rate: str) -> None:
     with pytest.raises(SettingsError, match="RIDEBUY_API_RATE_LIMIT"):
-        load_settings(api_rate_limit=rate)
+        load_settings(ApiSettings, api_rate_limit=rate)

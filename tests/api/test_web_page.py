@@ -8,13 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Geolocation, expect
 
 from tests.api.conftest import TOPIC, Stack, now_ms
 from tests.support.mqtt import publish_all
-
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "web-page.png"
 GARE_BUS = Geolocation(latitude=50.6741, longitude=5.0812)

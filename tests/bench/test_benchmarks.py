@@ -10,12 +10,12 @@ from bench import api_load, backlog_drain, freshness, memory, paho_ceiling, pipe
 from bench.machine import describe
 from bench.workload import Town, stream
 
-pytestmark = [pytest.mark.bench, pytest.mark.integration]
+pytestmark = pytest.mark.bench
 
 SMALL_TOWN = Town(parkings=5, slots_per_parking=4, counters=2)
 
 
-def test_machine_description_names_cores_cpu_and_servers() -> None:
+def test_machine_description_names_cores_cpu_and_servers(bench_rig: None) -> None:
     facts = describe()
     assert int(facts["cores"]) >= 1
     assert facts["mosquitto"] not in ("not installed", "unknown")
@@ -30,31 +30,31 @@ def test_stream_mix_counts_every_message_once() -> None:
     assert len({payload for _, payload in listed}) == 1000  # each message its own point
 
 
-def test_backlog_drain_stores_every_point() -> None:
+def test_backlog_drain_stores_every_point(bench_rig: None) -> None:
     result = backlog_drain.run(2_000, town=SMALL_TOWN)
     assert result.points == 2_000
     assert result.rate > 0
     assert "msg/s" in "\n".join(result.lines())
 
 
-def test_backlog_drain_over_mqtt_311() -> None:
+def test_backlog_drain_over_mqtt_311(bench_rig: None) -> None:
     result = backlog_drain.run(1_000, protocol="3.1.1", town=SMALL_TOWN)
     assert result.points == 1_000
 
 
-def test_scale_out_two_workers_share_the_backlog() -> None:
+def test_scale_out_two_workers_share_the_backlog(bench_rig: None) -> None:
     one, two = scale_out.run(2_000, workers=(1, 2), parkings=5)
     assert (one.workers, two.workers) == (1, 2)
     assert one.points == two.points == 2_000
 
 
-def test_freshness_sees_every_probe_through_get_and_stream() -> None:
+def test_freshness_sees_every_probe_through_get_and_stream(bench_rig: None) -> None:
     result = freshness.run(probes=6, background=200, interval_s=0.05)
     assert len(result.sse_ms) == len(result.get_ms) == 6
     assert result.background_rate > 0
 
 
-def test_api_load_revalidates_with_etag() -> None:
+def test_api_load_revalidates_with_etag(bench_rig: None) -> None:
     figures = api_load.run(parkings_counts=(20,), seconds=1, connections=2, endpoints=("list",))
     (figure,) = figures
     assert figure.result.requests > 0
@@ -63,13 +63,13 @@ def test_api_load_revalidates_with_etag() -> None:
     assert figure.result.not_modified >= figure.result.revalidations - 2  # 304 unless the state changed meanwhile
 
 
-def test_memory_measures_both_processes() -> None:
+def test_memory_measures_both_processes(bench_rig: None) -> None:
     result = memory.run(devices=400)
     assert set(result.spoken_mib) == {"ingest", "api"}
     assert all(value > 0 for value in result.live_bytes_per_device.values())
 
 
-def test_pipeline_and_paho_ceiling_run() -> None:
+def test_pipeline_and_paho_ceiling_run(bench_rig: None) -> None:
     figures = pipeline.run(2_000, SMALL_TOWN)
     assert figures["total"] > 0
     assert paho_ceiling.run(1_000, "3.1.1") > 0

@@ -71,7 +71,7 @@ def expected_shape(query: str) -> Shape:
     time_buckets = False
     group_at = upper.rfind(" GROUP BY ")
     if group_at >= 0:
-        clause = query[group_at + len(" GROUP BY "):]
+        clause = query[group_at + len(" GROUP BY ") :]
         clause = re.split(r"\s+(?:fill|ORDER|LIMIT|tz|SLIMIT)\b", clause, maxsplit=1, flags=re.IGNORECASE)[0]
         for item in _split_top(clause):
             if item.lower().startswith("time("):

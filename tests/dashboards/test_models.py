@@ -20,8 +20,19 @@ from tests.dashboards.grafana_influxql import variables_used
 
 SCHEMA_VERSION = 41
 """Grafana 12's dashboard schema (docker-compose.yml runs Grafana 12.1)."""
-BUILTINS = {"timeFilter", "__timeFilter", "__interval", "__interval_ms", "interval", "tag_parking", "tag_counter",
-            "tag_device", "tag_direction", "tag_class", "tag_reason"}
+BUILTINS = {
+    "timeFilter",
+    "__timeFilter",
+    "__interval",
+    "__interval_ms",
+    "interval",
+    "tag_parking",
+    "tag_counter",
+    "tag_device",
+    "tag_direction",
+    "tag_class",
+    "tag_reason",
+}
 EXPECTED_UIDS = {"ridebuy-parkings", "ridebuy-counters", "ridebuy-devices", "ridebuy-ride-and-buy"}
 
 DASHBOARDS = load_dashboards()

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 
 from ridebuy.dashboards.catalogue import load_dashboards
+from ridebuy.devices.registry import load_registry, sample_registry_path
 from ridebuy.store.influx import InfluxStore
 from tests.dashboards.grafana_influxql import render_target
 from tests.dashboards.influxql_shape import expected_shape
 from tests.dashboards.traffic import SILENT_DEVICE, Filled, fill
 from tests.support.servers import InfluxDB
-
-pytestmark = pytest.mark.integration
 
 DAYS = 15
 """Two full weeks (this week against last week) and a day more."""
@@ -101,6 +100,7 @@ def test_panel_query_returns_data_of_the_expected_shape(case: Case, filled: Fill
 
 # What the numbers mean, for the panels where a wrong query would still have the right shape ----------------------
 
+
 def _single(influxdb: InfluxDB, uid: str, title: str, ref: str = "A") -> list[dict[str, Any]]:
     case = next(
         c for c in CASES if c.dashboard["uid"] == uid and c.panel["title"] == title and c.target["refId"] == ref
@@ -138,6 +138,9 @@ def test_shares_of_time_are_percentages(filled: Filled, influxdb: InfluxDB) -> N
     over = _single(influxdb, "ridebuy-ride-and-buy", "Time over $full_pct % full, per parking")
     centre = _single(influxdb, "ridebuy-ride-and-buy", "Time centre racks are over $full_pct % full")
     assert sorted(row["over"] for row in centre) == sorted(row["over"] for row in over)
+    parkings = len(load_registry(sample_registry_path()).parkings)
+    assert len(unknown) == parkings  # every loop below checks parkings, never none
+    assert 0 < len(full) <= parkings and 0 < len(over) <= parkings
     for row in full:
         assert 0 <= row["full_time"] <= 100
     for row in over:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ridebuy.dashboards.catalogue import DATASOURCE_UID, FOLDER_UID, load_dashboards
 from ridebuy.cli import main
+from ridebuy.dashboards.catalogue import DATASOURCE_UID, FOLDER_UID, load_dashboards
 from tests.dashboards.grafana_peer import GrafanaPeer
 
 TOKEN = "glsa_test_token"
@@ -23,12 +23,12 @@ def grafana() -> Iterator[GrafanaPeer]:
 
 
 def _push(grafana: GrafanaPeer, *extra: str, token: str = TOKEN) -> int:
-    return main(["dashboards", "push", "--grafana-url", grafana.url, "--token", token, *STORE, *extra])
+    return main(["dashboards", "push", "--grafana-url", grafana.url, "--grafana-token", token, *STORE, *extra])
 
 
 def test_first_push_creates_then_a_second_one_updates_in_place(grafana: GrafanaPeer) -> None:
     uids = sorted(d["uid"] for d in load_dashboards())
-    assert _push(grafana, "--influx-url", "http://influxdb:8086") == 0
+    assert _push(grafana, "--grafana-influx-url", "http://influxdb:8086") == 0
     first = grafana.calls()
     assert first[:4] == [
         ("GET", f"/api/datasources/uid/{DATASOURCE_UID}"),
@@ -49,7 +49,7 @@ def test_first_push_creates_then_a_second_one_updates_in_place(grafana: GrafanaP
     assert sorted(grafana.dashboards) == uids
 
     grafana.requests.clear()
-    assert _push(grafana, "--influx-url", "http://influxdb:8086") == 0
+    assert _push(grafana, "--grafana-influx-url", "http://influxdb:8086") == 0
     assert grafana.calls() == [
         ("GET", f"/api/datasources/uid/{DATASOURCE_UID}"),
         ("PUT", f"/api/datasources/uid/{DATASOURCE_UID}"),
@@ -61,6 +61,7 @@ def test_first_push_creates_then_a_second_one_updates_in_place(grafana: GrafanaP
     assert sorted(grafana.dashboards) == uids
     assert {d["version"] for d in grafana.dashboards.values()} == {2}
     shipped = {d["uid"]: d for d in load_dashboards()}
+    assert len(grafana.dashboards) == len(shipped) == 4
     for uid, stored in grafana.dashboards.items():
         assert {k: v for k, v in stored.items() if k not in ("version", "folderUid")} == {
             k: v for k, v in shipped[uid].items() if k != "version"
@@ -88,9 +89,9 @@ def test_missing_grafana_url_or_token_is_a_usage_error(
     assert main(["dashboards", "push", *STORE]) == 2
     assert "--grafana-url" in capsys.readouterr().err
     assert main(["dashboards", "push", "--grafana-url", "http://127.0.0.1:9", *STORE]) == 2
-    assert "--token" in capsys.readouterr().err
+    assert "--grafana-token" in capsys.readouterr().err
 
 
 def test_unreachable_grafana_fails_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["dashboards", "push", "--grafana-url", "http://127.0.0.1:9", "--token", TOKEN, *STORE]) == 1
+    assert main(["dashboards", "push", "--grafana-url", "http://127.0.0.1:9", "--grafana-token", TOKEN, *STORE]) == 1
     assert "cannot reach Grafana" in capsys.readouterr().err

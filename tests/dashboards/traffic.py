@@ -19,10 +19,10 @@ from ridebuy.devices.native import decode_native
 from ridebuy.devices.readings import PassageReading
 from ridebuy.devices.registry import Registry, load_registry, parse_registry, sample_registry_path
 from ridebuy.devices.rejections import Rejected
-from ridebuy.store.influx import InfluxStore
-from ridebuy.store.points import Point, availability_point, reading_points, rejection_point
 from ridebuy.simulators.clock import SimClock
 from ridebuy.simulators.engine import Engine
+from ridebuy.store.influx import InfluxStore
+from ridebuy.store.points import Point, availability_point, reading_points, rejection_point
 
 SILENT_DEVICE = "hs-rack-2"
 """Stops sending ``SILENT_FOR_S`` before the end: offline, and its spaces unknown."""

@@ -17,7 +17,7 @@ import pytest
 from ridebuy.devices.registry import Registry, load_registry, sample_registry_path
 from ridebuy.store.influx import InfluxStore
 from tests.support.ports import free_port
-from tests.support.processes import RidebuyProcess
+from tests.support.processes import Processes, RidebuyProcess
 from tests.support.servers import InfluxDB, Mosquitto
 from tests.support.waiting import wait_until
 
@@ -29,14 +29,12 @@ def hannut() -> Registry:
     return load_registry(sample_registry_path())
 
 
-def start_demo(tmp_path: Path, *extra: str) -> tuple[RidebuyProcess, str]:
+def start_demo(processes: Processes, tmp_path: Path, *extra: str) -> tuple[RidebuyProcess, str]:
     port = free_port()
-    demo = RidebuyProcess(
+    demo = processes.start_ridebuy(
         ["demo", "--port", str(port), "--speed", "1", "--seed", "7", *extra],
-        tmp_path / "demo.log",
         env={"RIDEBUY_DEMO_DATA_DIR": str(tmp_path / "data")},
     )
-    demo.start()
     return demo, f"http://127.0.0.1:{port}"
 
 
@@ -70,8 +68,10 @@ def check_hannut_figures(live: dict[str, dict[str, Any]], registry: Registry) ->
         assert figures["free"] + min(figures["occupied"], parking.capacity) + figures["unknown"] >= parking.capacity
 
 
-def test_demo_runs_everything_embedded_and_stops_cleanly_on_ctrl_c(tmp_path: Path, hannut: Registry) -> None:
-    demo, api = start_demo(tmp_path, "--mqtt-port", str(free_port()))
+def test_demo_runs_everything_embedded_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, hannut: Registry, processes: Processes
+) -> None:
+    demo, api = start_demo(processes, tmp_path, "--mqtt-port", str(free_port()))
     db = tmp_path / "data" / "demo.db"
     try:
         demo.wait_for_log(LIVE, timeout_s=30)
@@ -116,12 +116,11 @@ def test_demo_runs_everything_embedded_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
     assert not Path(f"{db}-wal").exists()  # checkpointed and closed: the file alone holds everything
 
 
-@pytest.mark.integration
 def test_demo_uses_a_real_broker_and_influxdb_when_given(
-    tmp_path: Path, hannut: Registry, mosquitto: Mosquitto, influxdb: InfluxDB, database: str
+    tmp_path: Path, hannut: Registry, mosquitto: Mosquitto, influxdb: InfluxDB, database: str, processes: Processes
 ) -> None:
     store_url = influxdb.store_url(database)
-    demo, api = start_demo(tmp_path, "--mqtt-url", mosquitto.url, "--store-url", store_url)
+    demo, api = start_demo(processes, tmp_path, "--mqtt-url", mosquitto.url, "--store-url", store_url)
     try:
         demo.wait_for_log(LIVE, timeout_s=30)
         log = demo.log()

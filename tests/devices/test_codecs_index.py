@@ -17,7 +17,7 @@ NOT_VENDORS = {"base", "index"}
 
 
 def test_every_vendor_module_is_in_the_index() -> None:
-    modules = {info.name for info in pkgutil.iter_modules(devices.codecs.__path__)} - NOT_VENDORS
+    modules = {info.name for info in pkgutil.iter_modules(ridebuy.devices.codecs.__path__)} - NOT_VENDORS
     listed = {module.__name__.rsplit(".", 1)[1] for module in VENDOR_MODULES}
     assert modules == listed, "add the vendor module to VENDOR_MODULES in devices/codecs/index.py"
 

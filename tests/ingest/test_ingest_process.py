@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -11,22 +10,15 @@ from pathlib import Path
 import yaml
 
 from ridebuy.devices.rejections import RejectReason
-from tests.ingest.conftest import IngestFactory
+from tests.ingest.conftest import IngestFactory, stored_everything_published
 from tests.support.mqtt import mosquitto_pub, publish_all
 from tests.support.ports import free_port
-from tests.support.processes import RIDEBUY
+from tests.support.processes import Processes
 from tests.support.servers import InfluxDB, Mosquitto
 from tests.support.waiting import wait_until
 
 TS_MS = int(time.time() * 1000) - 60_000
 TOPIC = "ridebuy/v1/devices/{}/{}"
-
-
-def count(influx: InfluxDB, database: str, measurement: str, where: str = "") -> int:
-    rows = influx.rows(database, f'SELECT count(*) FROM "{measurement}" {where}')
-    if not rows:
-        return 0
-    return max(int(value) for key, value in rows[0].items() if key.startswith("count_"))
 
 
 def test_measurements_land_in_influxdb(
@@ -43,8 +35,8 @@ def test_measurements_land_in_influxdb(
             (TOPIC.format("gp-rack-1", "status"), json.dumps({"ts": TS_MS, "battery_v": 3.61, "rssi": -97})),
         ],
     )
-    wait_until(lambda: count(influxdb, database, "device_status") == 1, what="status point")
-    wait_until(lambda: count(influxdb, database, "passages") == 2, what="both passages")
+    wait_until(lambda: influxdb.count(database, "device_status") == 1, what="status point")
+    wait_until(lambda: influxdb.count(database, "passages") == 2, what="both passages")
     occupancy = influxdb.rows(database, "SELECT occupied, device, parking, kind FROM occupancy ORDER BY time")
     assert sorted((r["device"], r["occupied"], r["kind"], r["parking"]) for r in occupancy) == [
         ("gp-rack-1", 4, "rack", "grand-place"),
@@ -93,7 +85,7 @@ def test_every_rejection_reason_is_dead_lettered_and_the_stream_goes_on(
     good = json.dumps({"ts": TS_MS, "occupied": 2}).encode()
     mosquitto_pub(mosquitto.url, TOPIC.format("gare-rack", "occupancy"), good)
 
-    wait_until(lambda: count(influxdb, database, "occupancy") == 1, what="the valid message after the bad ones")
+    wait_until(lambda: influxdb.count(database, "occupancy") == 1, what="the valid message after the bad ones")
     wait_until(
         lambda: len(influxdb.rows(database, "SELECT * FROM ingest_errors")) == len(bad),
         what="one dead letter per bad message",
@@ -120,10 +112,9 @@ def test_redelivered_message_rewrites_the_same_point(
         )
     other = json.dumps({"ts": TS_MS, "direction": "out", "count": 2})  # distinct passage, same millisecond
     publish_all(mosquitto.url, [(TOPIC.format("cn-count-1", "passage"), other)])
-    wait_until(lambda: count(influxdb, database, "passages") == 2, what="two distinct passages")
-    time.sleep(0.5)
-    assert count(influxdb, database, "passages") == 2
-    assert count(influxdb, database, "occupancy") == 1
+    stored_everything_published(mosquitto, influxdb, database)
+    assert influxdb.count(database, "passages") == 2
+    assert influxdb.count(database, "occupancy") == 1
     total = influxdb.rows(database, "SELECT sum(count) FROM passages")
     assert total[0]["sum"] == 3
 
@@ -141,12 +132,12 @@ def crash_traffic(count_per_kind: int) -> list[tuple[str, str]]:
     return messages
 
 
-def assert_stored_exactly_once(influx: InfluxDB, database: str, count_per_kind: int) -> None:
-    wait_until(lambda: count(influx, database, "passages") >= 2 * count_per_kind, timeout_s=60, what="all passages")
-    wait_until(lambda: count(influx, database, "occupancy") >= count_per_kind, timeout_s=60, what="all occupancy")
-    time.sleep(1.0)  # anything duplicated would show up now
-    assert count(influx, database, "passages") == 2 * count_per_kind
-    assert count(influx, database, "occupancy") == count_per_kind
+def assert_stored_exactly_once(mosquitto: Mosquitto, influx: InfluxDB, database: str, count_per_kind: int) -> None:
+    wait_until(lambda: influx.count(database, "passages") >= 2 * count_per_kind, timeout_s=60, what="all passages")
+    wait_until(lambda: influx.count(database, "occupancy") >= count_per_kind, timeout_s=60, what="all occupancy")
+    stored_everything_published(mosquitto, influx, database)  # anything duplicated would be stored by now
+    assert influx.count(database, "passages") == 2 * count_per_kind
+    assert influx.count(database, "occupancy") == count_per_kind
     assert influx.rows(database, "SELECT sum(count) FROM passages")[0]["sum"] == 2 * count_per_kind
     times = {row["time"] for row in influx.rows(database, "SELECT count FROM passages")}
     assert len(times) == 2 * count_per_kind
@@ -172,7 +163,7 @@ def test_sigkill_with_messages_received_but_not_stored_loses_and_duplicates_noth
 
     private_influxdb.resume()
     start_ingest(private_influxdb, database)
-    assert_stored_exactly_once(private_influxdb, database, 200)
+    assert_stored_exactly_once(mosquitto, private_influxdb, database, 200)
 
 
 def test_sigkill_after_spooling_replays_the_spool_exactly_once(
@@ -191,18 +182,20 @@ def test_sigkill_after_spooling_replays_the_spool_exactly_once(
 
     private_influxdb.start()
     restarted = start_ingest(private_influxdb, database)
-    assert_stored_exactly_once(private_influxdb, database, 200)
+    assert_stored_exactly_once(mosquitto, private_influxdb, database, 200)
     restarted.wait_for_log("replayed")
 
 
 def test_sigterm_flushes_then_exits_cleanly(
     mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory
 ) -> None:
-    ingest = start_ingest(influxdb, database, "--batch-interval-ms", "5000")
+    port = free_port()
+    ingest = start_ingest(influxdb, database, "--batch-interval-ms", "5000", "--health-port", str(port))
     publish_all(mosquitto.url, [(TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": TS_MS, "occupied": 3}))])
-    time.sleep(0.3)
+    wait_until(lambda: health(port)["messages_received"] == 1, what="the message received, not yet stored")
+    assert influxdb.count(database, "occupancy") == 0
     assert ingest.stop() == 0
-    assert count(influxdb, database, "occupancy") == 1
+    assert influxdb.count(database, "occupancy") == 1
 
 
 def test_device_added_to_the_registry_is_accepted_without_a_restart(
@@ -211,7 +204,7 @@ def test_device_added_to_the_registry_is_accepted_without_a_restart(
     ingest = start_ingest(influxdb, database)
     topic = TOPIC.format("gare-rack-2", "occupancy")
     mosquitto_pub(mosquitto.url, topic, json.dumps({"ts": TS_MS, "occupied": 1}))
-    wait_until(lambda: count(influxdb, database, "ingest_errors") == 1, what="the unknown device dead-lettered")
+    wait_until(lambda: influxdb.count(database, "ingest_errors") == 1, what="the unknown device dead-lettered")
 
     data = yaml.safe_load(registry_file.read_text())
     data["devices"].append({"id": "gare-rack-2", "kind": "rack", "parking": "gare", "spaces": 2})
@@ -219,7 +212,7 @@ def test_device_added_to_the_registry_is_accepted_without_a_restart(
     ingest.wait_for_log("registry reloaded")
 
     mosquitto_pub(mosquitto.url, topic, json.dumps({"ts": TS_MS + 1, "occupied": 2}))
-    wait_until(lambda: count(influxdb, database, "occupancy") == 1, what="the adopted device's reading")
+    wait_until(lambda: influxdb.count(database, "occupancy") == 1, what="the adopted device's reading")
     assert influxdb.rows(database, "SELECT occupied, device FROM occupancy")[0]["device"] == "gare-rack-2"
 
 
@@ -227,10 +220,14 @@ def test_bad_registry_edit_keeps_the_running_registry(
     mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory, registry_file: Path
 ) -> None:
     ingest = start_ingest(influxdb, database)
-    registry_file.write_text(registry_file.read_text() + "\n  - {id: broken, kind: nonsense}\n")
+    # The bad edit also drops gare-rack: its readings are still stored only if the running registry was kept.
+    data = yaml.safe_load(registry_file.read_text())
+    data["devices"] = [d for d in data["devices"] if d["id"] != "gare-rack"]
+    registry_file.write_text(yaml.safe_dump(data) + "\n  - {id: broken, kind: nonsense}\n")
     ingest.wait_for_log("registry changed but cannot be used")
     mosquitto_pub(mosquitto.url, TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": TS_MS, "occupied": 1}))
-    wait_until(lambda: count(influxdb, database, "occupancy") == 1, what="data still flowing")
+    wait_until(lambda: influxdb.count(database, "occupancy") == 1, what="data still flowing")
+    assert influxdb.count(database, "ingest_errors") == 0  # not taken for an unknown device
 
 
 def test_shared_workers_write_data_and_one_availability_worker_writes_availability(
@@ -267,7 +264,7 @@ def test_shared_workers_write_data_and_one_availability_worker_writes_availabili
         for n in range(200)
     ]
     publish_all(mosquitto.url, messages)
-    wait_until(lambda: count(influxdb, database, "occupancy") == 200, what="every reading, once, from the workers")
+    wait_until(lambda: influxdb.count(database, "occupancy") == 200, what="every reading, once, from the workers")
     # The availability worker saw the whole stream: its last figures are those of the last readings.
     wait_until(
         lambda: (
@@ -277,13 +274,11 @@ def test_shared_workers_write_data_and_one_availability_worker_writes_availabili
         ),
         what="availability from the whole stream",
     )
-    time.sleep(0.5)
-    assert count(influxdb, database, "occupancy") == 200
+    stored_everything_published(mosquitto, influxdb, database, workers=2)
+    assert influxdb.count(database, "occupancy") == 200
 
 
-def test_a_shared_worker_must_leave_availability_to_another() -> None:
-    result = subprocess.run(
-        [RIDEBUY, "ingest", "--shared-group", "ridebuy-ingest"], capture_output=True, text=True, timeout=60
-    )
+def test_a_shared_worker_must_leave_availability_to_another(processes: Processes) -> None:
+    result = processes.ridebuy("ingest", "--shared-group", "ridebuy-ingest")
     assert result.returncode == 2
     assert "RIDEBUY_INGEST_ROLE=data" in result.stderr

@@ -9,43 +9,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.conftest import IngestFactory
+from tests.ingest.conftest import stored_everything_published
 from tests.support.mqtt import mosquitto_pub
+from tests.support.registries import counter, counting, parking, registry_data, slot, write_registry
 from tests.support.servers import InfluxDB, Mosquitto
 from tests.support.waiting import wait_until
 
-REGISTRY = {
-    "parkings": [{"id": "grand-place", "name": "Grand-Place", "lat": 50.6716, "lon": 5.077, "capacity": 2}],
-    "counters": [{"id": "centre-nord", "name": "Centre nord", "lat": 50.676, "lon": 5.079}],
-    "devices": [
-        {
-            "id": "gp-slot-tps",
-            "kind": "slot",
-            "parking": "grand-place",
-            "format": "ttn",
-            "codec": "bosch-tps110",
-            "dev_eui": "70B3D5E75E000001",
-        },
-        {
-            "id": "gp-slot-vs340",
-            "kind": "slot",
-            "parking": "grand-place",
-            "format": "chirpstack",
-            "codec": "milesight-vs340",
-            "dev_eui": "24E124538B000002",
-        },
-        {
-            "id": "cn-count-cs",
-            "kind": "counter",
-            "counter": "centre-nord",
-            "format": "chirpstack",
-            "codec": "milesight-vs350",
-            "dev_eui": "24E124713D000003",
-        },
+REGISTRY = registry_data(
+    parkings=[parking("grand-place", 2)],
+    counters=[counter("centre-nord")],
+    devices=[
+        slot("gp-slot-tps", "grand-place", format="ttn", codec="bosch-tps110", dev_eui="70B3D5E75E000001"),
+        slot("gp-slot-vs340", "grand-place", format="chirpstack", codec="milesight-vs340", dev_eui="24E124538B000002"),
+        counting(
+            "cn-count-cs", "centre-nord", format="chirpstack", codec="milesight-vs350", dev_eui="24E124713D000003"
+        ),
     ],
-}
+)
 WHEN = datetime.fromtimestamp(time.time() - 120, UTC)
 WHEN_TEXT = WHEN.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
 WHEN_NS = int(WHEN.timestamp()) * 10**9 + WHEN.microsecond * 1000
@@ -114,9 +96,7 @@ def chirpstack_up(dev_eui: str, name: str, f_cnt: int, port: int, data: list[int
 
 @pytest.fixture
 def registry_file(tmp_path: Path) -> Path:
-    path = tmp_path / "registry.yaml"
-    path.write_text(yaml.safe_dump(REGISTRY))
-    return path
+    return write_registry(tmp_path / "registry.yaml", REGISTRY)
 
 
 def rows(influx: InfluxDB, database: str, query: str) -> list[dict[str, object]]:
@@ -186,7 +166,7 @@ def test_same_uplink_twice_is_stored_once(
         mosquitto_pub(mosquitto.url, "v3/hannut-parking@ttn/devices/gp-slot-tps/up", ttn_uplink(43, 1, [0], gateways))
     wait_until(lambda: len(rows(influxdb, database, "SELECT * FROM passages")) == 2, what="the passages")
     wait_until(lambda: len(rows(influxdb, database, "SELECT * FROM occupancy")) == 1, what="the TTN occupancy")
-    time.sleep(0.5)
+    stored_everything_published(mosquitto, influxdb, database)
     assert rows(influxdb, database, "SELECT sum(count) FROM passages")[0]["sum"] == 19
     status = rows(influxdb, database, "SELECT * FROM device_status WHERE device = 'gp-slot-tps'")
     assert len(status) == 1

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.support.registries import counter, counting, parking, rack, registry_data, write_registry
 from tests.support.servers import InfluxDB
 
 FIGURES = Path(os.environ.get("RIDEBUY_FIGURES_DIR", "test-artifacts")) / "reliability.jsonl"
@@ -20,17 +20,12 @@ COUNTERS = 20
 @pytest.fixture
 def registry_file(tmp_path: Path) -> Path:
     """Twenty counters and a rack, so streams spread over many series."""
-    data = {
-        "parkings": [{"id": "gare", "name": "Gare", "lat": 50.67, "lon": 5.08, "capacity": 20}],
-        "counters": [{"id": f"c{n}", "name": f"Counter {n}", "lat": 50.67, "lon": 5.07} for n in range(COUNTERS)],
-        "devices": [
-            {"id": "gare-rack", "kind": "rack", "parking": "gare"},
-            *({"id": f"count-{n}", "kind": "counter", "counter": f"c{n}"} for n in range(COUNTERS)),
-        ],
-    }
-    path = tmp_path / "registry.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    data = registry_data(
+        parkings=[parking("gare", 20)],
+        counters=[counter(f"c{n}") for n in range(COUNTERS)],
+        devices=[rack("gare-rack", "gare"), *(counting(f"count-{n}", f"c{n}") for n in range(COUNTERS))],
+    )
+    return write_registry(tmp_path / "registry.yaml", data)
 
 
 def passage_stream(count: int, start_ms: int | None = None) -> Iterator[tuple[str, str]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psutil
 
+from ridebuy.ingest.spool import HEADER, MAGIC, decode_points
 from tests.conftest import IngestFactory
 from tests.reliability.conftest import passage_stream, passages_stored, record_figures
 from tests.support.mqtt import Publisher
@@ -118,9 +119,14 @@ def test_corrupted_spool_on_start_is_reported_and_its_good_part_replayed(
     publisher.close()
     wait_until(lambda: health(port)["messages_stored"] == 3_000, what="everything spooled")
     assert ingest.stop() == 0
-    segment = sorted((tmp_path / "spool").glob("*.seg"))[-1]
+    segments = sorted((tmp_path / "spool").glob("*.seg"))
+    segment = segments[-1]
     data = bytearray(segment.read_bytes())
-    data[len(data) // 2] ^= 0xFF
+    damaged_at = len(data) // 2
+    # The good part: every point of the other segments and of the records wholly before the damaged byte.
+    good = sum(_points_in(other) for other in segments[:-1]) + _points_in(segment, before=damaged_at)
+    assert 0 < good < 3_000
+    data[damaged_at] ^= 0xFF
     segment.write_bytes(bytes(data))
 
     private_influxdb.start()
@@ -128,5 +134,22 @@ def test_corrupted_spool_on_start_is_reported_and_its_good_part_replayed(
     restarted.wait_for_log("is damaged at byte")
     assert list((tmp_path / "spool").glob("*.corrupt"))
     assert "damaged spool segment" in " ".join(health(port)["problems"])  # type: ignore[arg-type]
-    wait_until(lambda: passages_stored(private_influxdb, database)[0] > 0, what="the good records replayed")
+    restarted.wait_for_log("replayed", timeout_s=60)
+    wait_until(lambda: passages_stored(private_influxdb, database)[0] >= good, what="the good records replayed")
+    assert passages_stored(private_influxdb, database)[0] == good
     assert restarted.running
+
+
+def _points_in(segment: Path, before: int | None = None) -> int:
+    """Points in a spool segment's records (spool format: magic, then length | CRC-32 | JSON per record), counting
+    only the records that end before ``before`` when given."""
+    data = segment.read_bytes()
+    offset, points = len(MAGIC), 0
+    while offset < len(data):
+        length, _ = HEADER.unpack_from(data, offset)
+        end = offset + HEADER.size + length
+        if before is not None and end > before:
+            break
+        points += len(decode_points(data[offset + HEADER.size : end]))
+        offset = end
+    return points

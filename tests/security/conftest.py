@@ -7,33 +7,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 from paho.mqtt.enums import MQTTProtocolVersion
 
 from ridebuy.cli import main
 from ridebuy.devices.mosquitto_acl import parse_credentials
 from tests.conftest import _need
 from tests.security.clients import V311, Probe
+from tests.support.registries import counter, counting, parking, rack, registry_data, slot, write_registry
 from tests.support.servers import Mosquitto
 
-REGISTRY = {
-    "parkings": [{"id": "grand-place", "name": "Grand-Place", "lat": 50.6716, "lon": 5.077, "capacity": 12}],
-    "counters": [{"id": "centre-nord", "name": "Centre nord", "lat": 50.676, "lon": 5.079}],
-    "devices": [
-        {"id": "gp-rack-1", "kind": "rack", "parking": "grand-place", "spaces": 8},
-        {"id": "gp-slot-01", "kind": "slot", "parking": "grand-place"},
-        {"id": "cn-count-1", "kind": "counter", "counter": "centre-nord"},
-        {"id": "gp-slot-02", "kind": "slot", "parking": "grand-place", "format": "ttn", "dev_eui": "70B3D57ED0000001"},
-        {"id": "gp-slot-03", "kind": "slot", "parking": "grand-place", "format": "chirpstack"},
+REGISTRY = registry_data(
+    parkings=[parking("grand-place", 12)],
+    counters=[counter("centre-nord")],
+    devices=[
+        rack("gp-rack-1", "grand-place", spaces=8),
+        slot("gp-slot-01", "grand-place"),
+        counting("cn-count-1", "centre-nord"),
+        slot("gp-slot-02", "grand-place", format="ttn", dev_eui="70B3D57ED0000001"),
+        slot("gp-slot-03", "grand-place", format="chirpstack"),
     ],
-}
+)
 
 
 @pytest.fixture
 def registry_file(tmp_path: Path) -> Path:
-    path = tmp_path / "registry.yaml"
-    path.write_text(yaml.safe_dump(REGISTRY))
-    return path
+    return write_registry(tmp_path / "registry.yaml", REGISTRY)
 
 
 def generate(registry: Path, out: Path, *extra: str) -> int:

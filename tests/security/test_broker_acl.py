@@ -15,14 +15,12 @@ from pathlib import Path
 import pytest
 from paho.mqtt.enums import MQTTProtocolVersion
 
+from ridebuy.devices.mosquitto_acl import parse_credentials
 from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 from ridebuy.shared.brokers import parse_broker_url
-from ridebuy.devices.mosquitto_acl import parse_credentials
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import SecuredBroker, generate
 from tests.support.waiting import wait_until
-
-pytestmark = pytest.mark.integration
 
 INGEST, API, SIMULATOR, NETWORK_SERVER = "ridebuy-ingest", "ridebuy-api", "ridebuy-simulator", "network-server"
 RACK, SLOT, COUNTER = "gp-rack-1", "gp-slot-01", "cn-count-1"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import yaml
 from ridebuy.cli import main
 from ridebuy.devices.mosquitto_acl import parse_credentials, parse_password_file, verify_password
 from tests.security.conftest import REGISTRY, generate
+from tests.support.processes import Processes
 
 FILES = {"passwd": 0o640, "acl": 0o640, "credentials.yaml": 0o600, "mosquitto.conf": 0o644}
 
@@ -59,7 +59,7 @@ def test_a_hand_set_password_is_kept_and_a_removed_device_disappears(tmp_path: P
     credentials["gp-slot-01"] = "set-by-hand-in-the-firmware"
     (out / "credentials.yaml").write_text(yaml.safe_dump(credentials))
     registry_file.write_text(
-        yaml.safe_dump({**REGISTRY, "devices": [d for d in REGISTRY["devices"] if d["id"] != "cn-count-1"]})  # type: ignore[attr-defined]
+        yaml.safe_dump({**REGISTRY, "devices": [d for d in REGISTRY["devices"] if d["id"] != "cn-count-1"]})
     )
     assert generate(registry_file, out) == 0
     after = _credentials(out)
@@ -90,16 +90,14 @@ def test_without_out_the_conf_goes_to_stdout(
     )
 
 
-def test_errors_are_sentences_with_exit_status_2(tmp_path: Path) -> None:
+def test_errors_are_sentences_with_exit_status_2(tmp_path: Path, processes: Processes) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("devices: [{id: x, kind: rack}]")
     run = [sys.executable, "-m", "ridebuy.cli", "devices", "mosquitto-acl"]
-    no_out = subprocess.run([*run], capture_output=True, text=True, timeout=60)
+    no_out = processes.run(run)
     assert no_out.returncode == 2
     assert "--out" in no_out.stderr
-    bad_registry = subprocess.run(
-        [*run, "--registry", str(bad), "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=60
-    )
+    bad_registry = processes.run([*run, "--registry", str(bad), "--out", str(tmp_path / "o")])
     assert bad_registry.returncode == 2
     assert "bad.yaml" in bad_registry.stderr
     assert "Traceback" not in bad_registry.stderr

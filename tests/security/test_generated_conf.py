@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 from ridebuy.devices.mosquitto_acl import parse_credentials
+from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import generate
 from tests.support.ports import free_port, wait_for_port
+from tests.support.processes import Processes
 from tests.support.servers import Mosquitto
-
-pytestmark = pytest.mark.integration
 
 NOT_AUTHORIZED = 0x87
 
@@ -47,18 +45,17 @@ class GeneratedConfMosquitto(Mosquitto):
 
 
 @pytest.fixture
-def certificate(tmp_path: Path) -> tuple[Path, Path]:
+def certificate(tmp_path: Path, processes: Processes) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (openssl), playing the deployment's certfile and keyfile."""
     cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
-    subprocess.run(
+    processes.run(
         [
             *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
             *("-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"),
             *("-addext", "subjectAltName=IP:127.0.0.1"),
         ],
         check=True,
-        capture_output=True,
-        timeout=30,
+        timeout_s=30,
     )
     return cert, key
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from ridebuy.devices.registry import parse_registry
-from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 from ridebuy.devices.mosquitto_acl import (
     CHIRPSTACK_TREE,
     TTN_TREE,
@@ -25,10 +22,14 @@ from ridebuy.devices.mosquitto_acl import (
     render_password_file,
     verify_password,
 )
+from ridebuy.devices.registry import parse_registry
+from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 from tests.security.conftest import REGISTRY
+from tests.support.processes import Processes
+from tests.support.registries import Entry
 
 
-def _users(registry: dict[str, object] = REGISTRY, **kwargs: bool) -> dict[str, MqttUser]:
+def _users(registry: dict[str, list[Entry]] = REGISTRY, **kwargs: bool) -> dict[str, MqttUser]:
     return {user.name: user for user in plan_users(parse_registry(registry, "test.yaml"), **kwargs)}
 
 
@@ -69,7 +70,7 @@ def test_lorawan_devices_get_no_user_and_native_only_registries_no_network_serve
     users = _users()
     assert "gp-slot-02" not in users
     assert "gp-slot-03" not in users
-    native_only = {**REGISTRY, "devices": [d for d in REGISTRY["devices"] if "format" not in d]}  # type: ignore[attr-defined]
+    native_only = {**REGISTRY, "devices": [d for d in REGISTRY["devices"] if "format" not in d]}
     plain = _users(native_only)
     assert "network-server" not in plain
     assert plain["ridebuy-ingest"].read == (SUBSCRIPTION,)
@@ -128,10 +129,10 @@ def test_our_hash_verifies_and_refuses() -> None:
         assert not verify_password("s3cret-password", broken)
 
 
-def test_a_hash_made_by_mosquitto_passwd_verifies_with_ours(tmp_path: Path) -> None:
+def test_a_hash_made_by_mosquitto_passwd_verifies_with_ours(tmp_path: Path, processes: Processes) -> None:
     """Same algorithm as the real tool: its hash checks out in our code (the broker tests check the other way)."""
     path = tmp_path / "passwd"
-    subprocess.run(["mosquitto_passwd", "-c", "-b", str(path), "alice", "correct horse"], check=True, timeout=30)
+    processes.run(["mosquitto_passwd", "-c", "-b", str(path), "alice", "correct horse"], timeout_s=30, check=True)
     hashed = parse_password_file(path.read_text())["alice"]
     assert hashed.startswith("$7$")
     assert verify_password("correct horse", hashed)

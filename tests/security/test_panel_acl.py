@@ -16,8 +16,6 @@ from ridebuy.devices.panels import PANEL_TREE, panel_topic
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import SecuredBroker
 
-pytestmark = pytest.mark.integration
-
 API, PANEL_READER, SIMULATOR, INGEST = "ridebuy-api", "ridebuy-panel", "ridebuy-simulator", "ridebuy-ingest"
 RACK, COUNTER = "gp-rack-1", "cn-count-1"
 NOT_AUTHORIZED = 0x87

@@ -104,5 +104,10 @@ def test_the_hannut_sample_has_lorawan_devices_that_simulate() -> None:
     registry = load_registry(sample_registry_path())
     formats = {d.format for d in registry.devices}
     assert {DeviceFormat.TTN, DeviceFormat.CHIRPSTACK} <= formats
+    decoded = 0
     for topic, payload, real_s in simulate(registry, hours=0.5):
-        assert decode_message(topic, payload, int(real_s * 1e9) + 10**6, registry) is not None
+        readings = decode_message(topic, payload, int(real_s * 1e9) + 10**6, registry)
+        assert readings, topic
+        assert all(reading.device_id in registry.device_by_id for reading in readings)
+        decoded += 1
+    assert decoded > 10

@@ -6,7 +6,6 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,22 +19,25 @@ from paho.mqtt.enums import CallbackAPIVersion
 from ridebuy.devices.decoding import ALL_SUBSCRIPTIONS, decode_message
 from ridebuy.devices.readings import OccupancyReading, PassageReading, Reading, StatusReading
 from ridebuy.devices.registry import DeviceKind, Registry, load_registry
+from tests.support.mqtt import publish_all
+from tests.support.processes import RIDEBUY, Processes
 from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
-
-pytestmark = pytest.mark.integration
-
-RIDEBUY = str(Path(sys.executable).with_name("ridebuy"))
 
 
 class Subscriber:
     """A paho client subscribed to every device topic (native and LoRaWAN); keeps (arrival ns, topic, payload)."""
 
+    SENTINEL = "test/sentinel"
+
     def __init__(self, broker: Mosquitto) -> None:
+        self.broker = broker
         self.messages: queue.Queue[tuple[int, str, bytes]] = queue.Queue()
         self._subscribed = threading.Event()
         self._client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="test-watcher")
-        self._client.on_connect = lambda client, *_: client.subscribe([(f, 1) for f in ALL_SUBSCRIPTIONS])
+        self._client.on_connect = lambda client, *_: client.subscribe(
+            [(f, 1) for f in (*ALL_SUBSCRIPTIONS, self.SENTINEL)]
+        )
         self._client.on_subscribe = lambda *_: self._subscribed.set()
         self._client.on_message = self._on_message
         self._client.connect("127.0.0.1", broker.port)
@@ -53,6 +55,21 @@ class Subscriber:
             except queue.Empty:
                 return got
 
+    def drain_all_published(self, timeout_s: float = 30) -> list[tuple[int, str, bytes]]:
+        """Every message the broker acknowledged so far: publish a sentinel and take what arrives before it.
+
+        The broker forwards messages to this subscriber in the order it accepted them, so once the sentinel is
+        here, every message acknowledged before it was published is here too.
+        """
+        publish_all(self.broker.url, [(self.SENTINEL, b"")])
+        got: list[tuple[int, str, bytes]] = []
+        deadline = time.monotonic() + timeout_s
+        while True:
+            message = self.messages.get(timeout=max(deadline - time.monotonic(), 0.01))
+            if message[1] == self.SENTINEL:
+                return got
+            got.append(message)
+
     def close(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()
@@ -65,28 +82,12 @@ def subscriber(mosquitto: Mosquitto) -> Iterator[Subscriber]:
     watcher.close()
 
 
-_started: list[subprocess.Popen[str]] = []
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_simulator() -> Iterator[None]:
-    """A failing test must not leave its simulator running."""
-    yield
-    while _started:
-        process = _started.pop()
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-
-
-def simulate(broker: Mosquitto, *options: str) -> subprocess.Popen[str]:
+def simulate(processes: Processes, broker: Mosquitto, *options: str) -> subprocess.Popen[str]:
     env = {**os.environ, "RIDEBUY_MQTT_URL": broker.url}
     env.pop("RIDEBUY_REGISTRY", None)
-    process = subprocess.Popen(
+    return processes.popen(
         [RIDEBUY, "simulate", *options], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    _started.append(process)
-    return process
 
 
 def finish(process: subprocess.Popen[str], timeout_s: float = 60) -> str:
@@ -105,14 +106,12 @@ def decode_all(received: list[tuple[int, str, bytes]], registry: Registry) -> li
 
 
 def test_simulate_publishes_valid_messages_of_every_kind_for_every_hannut_device(
-    mosquitto: Mosquitto, subscriber: Subscriber, hannut: Registry
+    mosquitto: Mosquitto, subscriber: Subscriber, hannut: Registry, processes: Processes
 ) -> None:
     started_ns = time.time_ns()
-    output = finish(simulate(mosquitto, "--speed", "900", "--duration", "6", "--seed", "11"))
+    output = finish(simulate(processes, mosquitto, "--speed", "900", "--duration", "6", "--seed", "11"))
     assert "seed 11" in output
-    wait_until(lambda: subscriber.messages.qsize() > 0, timeout_s=10)
-    time.sleep(0.5)  # let the last acknowledged messages reach the subscriber
-    readings = decode_all(subscriber.drain(), hannut)
+    readings = decode_all(subscriber.drain_all_published(), hannut)
 
     assert {type(r) for r in readings} == {OccupancyReading, PassageReading, StatusReading}
     assert {r.device_id for r in readings if isinstance(r, StatusReading)} == set(hannut.device_by_id)
@@ -125,9 +124,11 @@ def test_simulate_publishes_valid_messages_of_every_kind_for_every_hannut_device
     assert not any(r.ts_from_receipt for r in readings)
 
 
-def test_sigterm_and_sigint_stop_the_simulator_cleanly(mosquitto: Mosquitto, subscriber: Subscriber) -> None:
+def test_sigterm_and_sigint_stop_the_simulator_cleanly(
+    mosquitto: Mosquitto, subscriber: Subscriber, processes: Processes
+) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
-        process = simulate(mosquitto, "--speed", "60", "--seed", "1")
+        process = simulate(processes, mosquitto, "--speed", "60", "--seed", "1")
         wait_until(lambda: subscriber.messages.qsize() >= 30, timeout_s=20)
         process.send_signal(sig)
         output = finish(process, timeout_s=20)
@@ -136,27 +137,27 @@ def test_sigterm_and_sigint_stop_the_simulator_cleanly(mosquitto: Mosquitto, sub
 
 
 def test_backfill_publishes_past_history_then_continues_live(
-    mosquitto: Mosquitto, subscriber: Subscriber, hannut: Registry
+    mosquitto: Mosquitto, subscriber: Subscriber, hannut: Registry, processes: Processes
 ) -> None:
     started_ns = time.time_ns()
-    finish(simulate(mosquitto, "--backfill", "0.25", "--speed", "600", "--duration", "2", "--seed", "2"))
-    time.sleep(0.5)
-    readings = decode_all(subscriber.drain(), hannut)
+    finish(simulate(processes, mosquitto, "--backfill", "0.25", "--speed", "600", "--duration", "2", "--seed", "2"))
+    readings = decode_all(subscriber.drain_all_published(), hannut)
     hour_ns = 3600 * 10**9
     assert min(r.ts_ns for r in readings) < started_ns - 5 * hour_ns  # six hours of history
     assert max(r.ts_ns for r in readings) >= started_ns  # and live traffic after it
 
 
 def test_synthetic_devices_and_the_registry_written_for_them(
-    mosquitto: Mosquitto, subscriber: Subscriber, hannut: Registry, tmp_path: Path
+    mosquitto: Mosquitto, subscriber: Subscriber, hannut: Registry, tmp_path: Path, processes: Processes
 ) -> None:
     path = tmp_path / "load.yaml"
-    finish(simulate(mosquitto, "--devices", "40", "--write-registry", str(path)))
-    assert subscriber.messages.qsize() == 0  # writing the registry publishes nothing
+    finish(simulate(processes, mosquitto, "--devices", "40", "--write-registry", str(path)))
+    assert subscriber.drain_all_published() == []  # writing the registry publishes nothing
     written = load_registry(path)
     assert len(written.devices) == len(hannut.devices) + 40
 
-    finish(simulate(mosquitto, "--devices", "40", "--speed", "600", "--duration", "6", "--rate", "500"))
-    time.sleep(0.5)
-    readings = decode_all(subscriber.drain(), written)  # the ingest, given the written file, accepts them all
+    finish(simulate(processes, mosquitto, "--devices", "40", "--speed", "600", "--duration", "6", "--rate", "500"))
+    readings = decode_all(
+        subscriber.drain_all_published(), written
+    )  # the ingest, given the written file, accepts them all
     assert {r.device_id for r in readings} == set(written.device_by_id)

@@ -46,8 +46,7 @@ _INTEGRATION = {"influxdb"}
 
 @pytest.fixture(
     params=[
-        pytest.param(name, marks=[pytest.mark.integration] if name in _INTEGRATION else [])
-        for name in sorted(BACKENDS)
+        pytest.param(name, marks=[pytest.mark.integration] if name in _INTEGRATION else []) for name in sorted(BACKENDS)
     ]
 )
 def store(request: pytest.FixtureRequest) -> Iterator[Store]:

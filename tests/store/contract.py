@@ -22,7 +22,7 @@ import pytest
 from ridebuy.devices.availability import Availability, ParkingStatus
 from ridebuy.devices.native import passage_point_ns
 from ridebuy.devices.payloads import Direction, TrafficClass
-from ridebuy.devices.readings import OccupancyReading, PassageReading, StatusReading
+from ridebuy.devices.readings import HealthFigures, OccupancyReading, PassageReading, StatusReading
 from ridebuy.devices.registry import DeviceKind
 from ridebuy.devices.rejections import Rejected, RejectReason
 from ridebuy.store.base import MAX_REJECTIONS, AvailabilityBucket, CountBucket, DeviceSnapshot, Rejection, Store
@@ -130,14 +130,11 @@ class StoreContract:
                 occupied=1,
                 occupied_ns=T0 + 1 * MIN,
                 last_seen_ns=T0 + 3 * MIN,
-                battery_v=3.6,
-                battery_pct=50.0,
-                rssi=-80.0,
-                snr=None,
+                health=HealthFigures(battery_v=3.6, battery_pct=50.0, rssi=-80.0),
                 status_ns=T0 + 3 * MIN,
             ),
             "cl-count-1": DeviceSnapshot(
-                "cl-count-1", last_seen_ns=T0 + 5 * MIN, snr=7.5, status_ns=T0 + 4 * MIN
+                "cl-count-1", last_seen_ns=T0 + 5 * MIN, health=HealthFigures(snr=7.5), status_ns=T0 + 4 * MIN
             ),
             "quiet-slot": DeviceSnapshot("quiet-slot", last_seen_ns=T0 + 10 * MIN, status_ns=T0 + 10 * MIN),
         }
@@ -303,19 +300,36 @@ class StoreContract:
         topic = "v3/app@ttn/devices/stranger/up"
         store.write(
             [
-                dead_letter(RejectReason.INVALID_JSON, T0 + 1 * S, "gp-rack-1", "ridebuy/v1/devices/gp-rack-1/status",
-                            b"{not json"),
+                dead_letter(
+                    RejectReason.INVALID_JSON,
+                    T0 + 1 * S,
+                    "gp-rack-1",
+                    "ridebuy/v1/devices/gp-rack-1/status",
+                    b"{not json",
+                ),
                 dead_letter(RejectReason.UNKNOWN_DEVICE, T0 + 3 * S, "stranger", topic, b'{"uplink_message": {}}'),
                 dead_letter(RejectReason.BAD_TOPIC, T0 + 2 * S),
                 availability("grand-place", free=1, occupied=1, ts_ns=T0 + 4 * S),  # not a dead letter
             ]
         )
         assert store.recent_rejections(10) == [
-            Rejection(T0 + 3 * S, "unknown_device", f"unknown_device at {T0 + 3 * S}", "stranger", topic,
-                      '{"uplink_message": {}}'),
+            Rejection(
+                T0 + 3 * S,
+                "unknown_device",
+                f"unknown_device at {T0 + 3 * S}",
+                "stranger",
+                topic,
+                '{"uplink_message": {}}',
+            ),
             Rejection(T0 + 2 * S, "bad_topic", f"bad_topic at {T0 + 2 * S}", "", "t", "{}"),
-            Rejection(T0 + 1 * S, "invalid_json", f"invalid_json at {T0 + 1 * S}", "gp-rack-1",
-                      "ridebuy/v1/devices/gp-rack-1/status", "{not json"),
+            Rejection(
+                T0 + 1 * S,
+                "invalid_json",
+                f"invalid_json at {T0 + 1 * S}",
+                "gp-rack-1",
+                "ridebuy/v1/devices/gp-rack-1/status",
+                "{not json",
+            ),
         ]
 
     def test_rejections_by_reason_since_and_bounded(self, store: Store) -> None:

@@ -22,8 +22,6 @@ from tests.store.conftest import drop_database
 from tests.store.contract import MIN, T0, availability, occupancy, passage
 from tests.support.servers import InfluxDB
 
-pytestmark = pytest.mark.integration
-
 FAST_RETRY = RetryPolicy(attempts=3, base_delay_s=0.05, max_delay_s=0.2)
 
 
@@ -40,9 +38,7 @@ def keys(server: InfluxDB, database: str, what: str) -> dict[str, list[str]]:
 
 
 def assert_stored_exactly(server: InfluxDB, database: str, point: Point) -> None:
-    rows = server.rows(
-        database, f'SELECT * FROM "{point.measurement}" WHERE time = {point.time_ns}'
-    )
+    rows = server.rows(database, f'SELECT * FROM "{point.measurement}" WHERE time = {point.time_ns}')
     assert len(rows) == 1, rows
     row = rows[0]
     for key, value in point.tags:
@@ -62,9 +58,7 @@ def test_every_schema_measurement_round_trips(influxdb: InfluxDB, database: str,
         *reading_points(
             PassageReading("cl-count-1", "centre-north", Direction.OUT, TrafficClass.CARGO, 3, 900, T0, T0 + 41)
         ),
-        *reading_points(
-            StatusReading("gp-slot-01", T0 + 2, {"battery_v": 3.61, "rssi": -97.0, "firmware": "2.1.0"})
-        ),
+        *reading_points(StatusReading("gp-slot-01", T0 + 2, {"battery_v": 3.61, "rssi": -97.0, "firmware": "2.1.0"})),
         availability("grand-place", free=3, occupied=7, ts_ns=T0 + 3, capacity=12, unknown=2),
         rejection_point(Rejected(RejectReason.INVALID_JSON, "Expecting value", "gp-rack-1"), "t/x", b"{", T0 + 4),
     ]
@@ -72,7 +66,11 @@ def test_every_schema_measurement_round_trips(influxdb: InfluxDB, database: str,
     for point in points:
         assert_stored_exactly(influxdb, database, point)
     assert measurements(influxdb, database) == [
-        "availability", "device_status", "ingest_errors", "occupancy", "passages"
+        "availability",
+        "device_status",
+        "ingest_errors",
+        "occupancy",
+        "passages",
     ]
     types = {
         (str(series["name"]), str(name)): str(kind)
@@ -111,7 +109,7 @@ STRING_CORPUS = [
     "unicode é ☃ 𝄞 中文",
     'x" 1\nevil,reason=x detail="y" 1',  # tries to close the string and start a line of its own
     'x",device="spoofed',  # tries to add a field
-    "x\\\" injected=1i",
+    'x\\" injected=1i',
     "# a comment?",
     "a" * 5000,
 ]
@@ -133,13 +131,9 @@ WRITABLE_IDS = [
 UNWRITABLE_IDS = ["back\\slash", "trailing\\", "\\", "new\nline", "cr\rid", "tab\tid", "nul\x00id"]
 
 
-def test_string_corpus_round_trips_one_point_each(
-    influxdb: InfluxDB, database: str, influx_store: InfluxStore
-) -> None:
+def test_string_corpus_round_trips_one_point_each(influxdb: InfluxDB, database: str, influx_store: InfluxStore) -> None:
     points = [
-        rejection_point(
-            Rejected(RejectReason.INVALID_PAYLOAD, text, "dev-1"), f"topic/{text}", text.encode(), T0 + i
-        )
+        rejection_point(Rejected(RejectReason.INVALID_PAYLOAD, text, "dev-1"), f"topic/{text}", text.encode(), T0 + i)
         for i, text in enumerate(STRING_CORPUS)
     ]
     influx_store.write(points)
@@ -188,7 +182,8 @@ _timestamps = itertools.count(T0)
 @given(
     text=st.text(max_size=40),
     identifier=st.text(
-        alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\\"), min_size=1,
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\\"),
+        min_size=1,
         max_size=20,
     ),
 )

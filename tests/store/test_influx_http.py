@@ -37,8 +37,9 @@ class Scripted:
             raise answer
         return answer
 
-    def store(self, url: str = "influxdb://127.0.0.1:8086/hannut", token: str | None = None,
-              attempts: int = 4) -> InfluxStore:
+    def store(
+        self, url: str = "influxdb://127.0.0.1:8086/hannut", token: str | None = None, attempts: int = 4
+    ) -> InfluxStore:
         return InfluxStore.from_url(
             url,
             token,

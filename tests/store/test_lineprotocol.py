@@ -117,9 +117,7 @@ def test_enum_subclasses_are_written_as_their_base_type() -> None:
     assert format_field_value("f", Colour.RED) == '"red"'
 
 
-@pytest.mark.parametrize(
-    "value", [float("nan"), float("inf"), float("-inf"), 2**63, -(2**63) - 1, None, b"bytes", [1]]
-)
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), 2**63, -(2**63) - 1, None, b"bytes", [1]])
 def test_values_that_cannot_be_written_are_refused(value: object) -> None:
     with pytest.raises(LineProtocolError, match="'f'"):
         format_field_value("f", value)  # type: ignore[arg-type]

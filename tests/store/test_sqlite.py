@@ -20,6 +20,7 @@ from ridebuy.store.base import StoreRejected, StoreUnavailable
 from ridebuy.store.points import Point, rejection_point
 from ridebuy.store.sqlite import SqliteStore, parse_sqlite_url, sqlite_url
 from tests.store.contract import HOUR, MIN, T0, availability, occupancy, passage, status
+from tests.support.processes import Processes
 
 S = 1_000_000_000
 
@@ -48,8 +49,11 @@ def stored_rows(path: Path) -> list[tuple[str, dict[str, str], int, dict[str, ob
 
 @pytest.mark.parametrize(
     ("url", "path"),
-    [("sqlite:////var/lib/ridebuy/x.db", "/var/lib/ridebuy/x.db"), ("sqlite:///var/x.db", "var/x.db"),
-     ("SQLITE:///a%20b.db", "a b.db")],
+    [
+        ("sqlite:////var/lib/ridebuy/x.db", "/var/lib/ridebuy/x.db"),
+        ("sqlite:///var/x.db", "var/x.db"),
+        ("SQLITE:///a%20b.db", "a b.db"),
+    ],
 )
 def test_url_names_the_file(url: str, path: str) -> None:
     assert parse_sqlite_url(url) == Path(path)
@@ -251,8 +255,10 @@ while True:
 """
 
 
-def test_a_file_left_by_a_killed_writer_opens_again_with_every_committed_batch(db_path: Path) -> None:
-    writer = subprocess.Popen(
+def test_a_file_left_by_a_killed_writer_opens_again_with_every_committed_batch(
+    db_path: Path, processes: Processes
+) -> None:
+    writer = processes.popen(
         [sys.executable, "-c", _WRITER, str(db_path)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
     )
     assert writer.stdout is not None

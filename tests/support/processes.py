@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 RIDEBUY = str(Path(sys.executable).with_name("ridebuy"))
 
@@ -63,3 +65,39 @@ class RidebuyProcess:
             assert self.process is not None
             self.process.kill()
             self.process.wait()
+
+
+class Processes:
+    """The processes one test starts (take them through the ``processes`` fixture, which marks the test as an
+    integration test); whatever still runs when the test ends is killed."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self._tmp_path = tmp_path
+        self._started: list[subprocess.Popen[Any] | RidebuyProcess] = []
+
+    def run(self, args: Sequence[str], timeout_s: float = 60, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        """Run a command to its end, capturing its output as text."""
+        return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout_s, **kwargs)
+
+    def ridebuy(self, *args: str, timeout_s: float = 60, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        """Run ``ridebuy <args>`` to its end, as a user would type it."""
+        return self.run([RIDEBUY, *args], timeout_s=timeout_s, **kwargs)
+
+    def popen(self, args: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
+        process: subprocess.Popen[Any] = subprocess.Popen(list(args), **kwargs)
+        self._started.append(process)
+        return process
+
+    def start_ridebuy(self, args: list[str], env: dict[str, str] | None = None) -> RidebuyProcess:
+        """Start ``ridebuy <args>`` with its log in a file of the test's own (see :class:`RidebuyProcess`)."""
+        process = RidebuyProcess(args, self._tmp_path / f"ridebuy-{len(self._started)}.log", env).start()
+        self._started.append(process)
+        return process
+
+    def kill_all(self) -> None:
+        for process in reversed(self._started):
+            if isinstance(process, RidebuyProcess):
+                process.kill()
+            elif process.poll() is None:
+                process.kill()
+                process.wait()

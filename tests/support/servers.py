@@ -191,6 +191,16 @@ bind-address = "127.0.0.1:{self.rpc_port}"
             raise RuntimeError(f"InfluxQL error: {result['error']}")
         return list(result.get("series", []))
 
+    def count(self, database: str, measurement: str, where: str = "") -> int:
+        """Points stored in ``measurement`` (optionally ``WHERE ...``): the largest count of any of its fields."""
+        return max(self.count_by(database, measurement, where=where).values(), default=0)
+
+    def count_by(self, database: str, measurement: str, tag: str | None = None, where: str = "") -> dict[str, int]:
+        """Points stored in ``measurement`` per value of ``tag`` (one entry ``""`` without a tag)."""
+        group = f' GROUP BY "{tag}"' if tag else ""
+        rows = self.rows(database, f'SELECT count(*) FROM "{measurement}" {where}{group}')
+        return {(str(row[tag]) if tag else ""): _largest_count(row) for row in rows}
+
     def rows(self, database: str, influxql: str) -> list[dict[str, Any]]:
         """Run InfluxQL and flatten the result into one dict per row (tags included)."""
         rows = []
@@ -200,3 +210,8 @@ bind-address = "127.0.0.1:{self.rpc_port}"
             for values in series["values"]:
                 rows.append({**tags, **dict(zip(columns, values, strict=True))})
         return rows
+
+
+def _largest_count(row: dict[str, Any]) -> int:
+    """``count(*)`` gives one ``count_<field>`` per field; the points are the largest of them."""
+    return max(int(value) for key, value in row.items() if key.startswith("count_"))

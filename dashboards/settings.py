@@ -1,0 +1,19 @@
+"""Settings of ``ridebuy dashboards``: the Grafana to push to and the store whose InfluxDB it reads."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from ridebuy.store.settings import StoreSettings
+
+
+class DashboardSettings(StoreSettings):
+    grafana_url: str | None = Field(None, description="Grafana base URL, e.g. https://grafana.example.org")
+    grafana_token: SecretStr | None = Field(
+        None,
+        description="Grafana service account token with the Editor role on dashboards and Admin on data sources "
+        "(better in the environment than as a flag: command lines are visible to other users of the machine)",
+    )
+    grafana_influx_url: str | None = Field(
+        None, description="InfluxDB URL as Grafana reaches it (http://host:8086); default: the store URL's host"
+    )
