@@ -82,6 +82,9 @@ def open_panel(browser: Browser, url: str, width: int, height: int) -> tuple[Pag
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if _is_problem(m) else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    origin = url.split("/panel/")[0]
+    # Nothing from elsewhere: every request goes to the API's own origin.
+    page.on("request", lambda r: None if r.url.startswith(origin + "/") else problems.append(f"external: {r.url}"))
     page.goto(url)
     return page, problems
 
