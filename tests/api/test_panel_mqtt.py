@@ -86,3 +86,27 @@ def test_the_state_is_republished_without_a_change(panel_stack: Stack) -> None:
         assert INTERVAL_S - 1 <= again.at - first.at <= INTERVAL_S + 1.5
     finally:
         sign.close()
+
+
+def test_the_retained_state_expires_when_the_api_is_gone(panel_stack: Stack) -> None:
+    sign = Subscriber(panel_stack.mosquitto.url, TOPIC)
+    try:
+        sign.next()
+    finally:
+        sign.close()
+    assert panel_stack.api is not None
+    panel_stack.api.stop()
+    stopped = time.monotonic()
+    right_after = Subscriber(panel_stack.mosquitto.url, TOPIC)
+    try:
+        assert right_after.next(timeout_s=2).retain  # the broker still holds the last state, for now
+    finally:
+        right_after.close()
+    # Three publish periods after the last message, the broker drops it: no old figures for a new controller.
+    time.sleep(max(0.0, stopped + 3 * INTERVAL_S + 1 - time.monotonic()))
+    late = Subscriber(panel_stack.mosquitto.url, TOPIC)
+    try:
+        with pytest.raises(AssertionError, match="no panel message"):
+            late.next(timeout_s=1.5)
+    finally:
+        late.close()
