@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager, suppress
 import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from ridebuy import __version__
@@ -175,7 +174,7 @@ def create_app(
     for module in (parkings, counters, devices, stream, panels, health, web, admin):
         app.include_router(module.router)
     app.include_router(panels.page_router)
-    app.mount("/static", StaticFiles(directory=web.static_dir()), name="static")
+    app.mount("/static", web.static_app(), name="static")
     return app
 
 
@@ -207,7 +206,7 @@ async def _keep_bootstrapped(context: ApiContext, resync: asyncio.Event) -> None
 async def _follow_registry_file(context: ApiContext) -> None:
     """Take an edited registry file at once (the ingest does the same): an adopted device is accepted and shown
     without a restart, whoever edited the file."""
-    watcher = RegistryWatcher(context.settings.registry)
+    watcher = RegistryWatcher(context.settings.registry, context.live.registry)
     while True:
         await anyio.sleep(REGISTRY_POLL_S)
         registry = await anyio.to_thread.run_sync(watcher.changed)

@@ -138,7 +138,9 @@ class LiveState:
         for snapshot in snapshots:
             if snapshot.device_id not in self.registry.device_by_id:
                 continue
-            self._fold.restore(snapshot.device_id, snapshot.occupied, snapshot.occupied_ns, snapshot.last_seen_ns)
+            self._fold.restore(
+                snapshot.device_id, snapshot.occupied, snapshot.occupied_ns, snapshot.last_seen_ns, now_ns
+            )
             self._merge_health(
                 DeviceHealth(
                     snapshot.device_id,

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from ridebuy.devices.availability import ParkingStatus
-from ridebuy.devices.registry import DeviceFormat, DeviceKind
+from ridebuy.devices.registry import DeviceFormat, DeviceKind, SecureKind
 
 _PARKING_EXAMPLE: dict[str, JsonValue] = {
     "id": "grand-place",
@@ -18,7 +18,16 @@ _PARKING_EXAMPLE: dict[str, JsonValue] = {
     "lon": 5.077,
     "capacity": 24,
     "covered": False,
-    "address": None,
+    "address": "Grand-Place, 4280 Hannut",
+    "opening_hours": None,
+    "open_now": True,
+    "secure": "none",
+    "places": {"regular": 20, "cargo": 2, "ebike": 2},
+    "charging_points": 2,
+    "price": "free",
+    "max_stay_h": None,
+    "photo_url": None,
+    "stale_after_s": 900,
     "free": 9,
     "occupied": 11,
     "unknown": 4,
@@ -71,6 +80,42 @@ class AvailabilityFigures(_Body):
     last_updated: datetime | None = Field(description="latest measurement time behind the figures (UTC)")
 
 
+class PlacesOut(_Body):
+    regular: int = Field(description="places for ordinary bikes")
+    cargo: int = Field(description="places long or wide enough for cargo bikes and trailers")
+    ebike: int = Field(description="places kept for e-bikes")
+
+
+class ParkingAttributes(_Body):
+    """What the registry says of a parking besides its position and capacity (all optional there)."""
+
+    covered: bool = Field(description="under a roof")
+    address: str | None = Field(None, description="postal address, as the registry gives it")
+    opening_hours: str | None = Field(
+        None, description="OpenStreetMap opening_hours syntax (e.g. `Mo-Sa 07:00-20:00`); null: always open"
+    )
+    open_now: bool | None = Field(
+        None,
+        description="whether `opening_hours` says open right now (in the town's time zone, RIDEBUY_TOWN_TIMEZONE); "
+        "true without opening hours; null when the expression says unknown",
+    )
+    secure: SecureKind = Field(
+        SecureKind.NONE, description="protection beyond a rack: none, locker, bike_room or guarded"
+    )
+    places: PlacesOut | None = Field(
+        None, description="places per bicycle type (their sum is at most `capacity`); null: not described"
+    )
+    charging_points: int = Field(0, description="e-bike charging sockets")
+    price: str | None = Field(None, description="`free`, or the price as a text; null: not known")
+    max_stay_h: float | None = Field(None, description="longest allowed stay in hours; null: no limit known")
+    photo_url: str | None = Field(None, description="an https URL of a photo of the parking")
+    stale_after_s: int | None = Field(
+        None,
+        description="the figures are old once `last_updated` is further back than this (the longest heartbeat "
+        "allowance of its devices); null: no devices",
+    )
+
+
 class ParkingInfo(_Body):
     """A parking as the registry describes it."""
 
@@ -79,11 +124,9 @@ class ParkingInfo(_Body):
     lat: float = Field(description="WGS 84 latitude")
     lon: float = Field(description="WGS 84 longitude")
     capacity: int = Field(description="places of the parking, from the registry")
-    covered: bool
-    address: str | None = None
 
 
-class ParkingOut(AvailabilityFigures, ParkingInfo):
+class ParkingOut(AvailabilityFigures, ParkingAttributes, ParkingInfo):
     model_config = ConfigDict(json_schema_extra={"examples": [_PARKING_EXAMPLE]})
 
     distance_m: float | None = Field(None, description="distance from `near` in metres, when `near` is given")
@@ -99,11 +142,9 @@ class PointGeometry(_Body):
     coordinates: tuple[float, float] = Field(description="[longitude, latitude] (RFC 7946 order)")
 
 
-class ParkingProperties(AvailabilityFigures):
+class ParkingProperties(AvailabilityFigures, ParkingAttributes):
     name: str
     capacity: int
-    covered: bool
-    address: str | None = None
     distance_m: float | None = None
 
 
@@ -167,6 +208,50 @@ class ParkingHistory(_Body):
     end: datetime = Field(alias="to", serialization_alias="to")
     every: str
     buckets: list[HistoryBucket]
+
+
+class HourOfWeek(_Body):
+    weekday: int = Field(description="0 = Monday … 6 = Sunday, in the town's local time")
+    hour: int = Field(description="0 to 23, local time")
+    samples: int = Field(description="days with figures for this hour")
+    mean_free: float | None = Field(description="mean free places in this hour; null: no figures")
+    full_share: float | None = Field(description="share of the days on which the parking was full in this hour")
+
+
+class UsuallyFull(_Body):
+    days: Literal["weekdays", "weekend"] = Field(description="weekdays: Monday to Friday; weekend: Saturday, Sunday")
+    start_hour: int = Field(description="local hour the parking is usually full from")
+    end_hour: int = Field(description="local hour it usually has room again (exclusive)")
+
+
+class ParkingTrend(_Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "parking": "gare-bus",
+                    "timezone": "Europe/Brussels",
+                    "weeks": 4,
+                    "days_measured": 28,
+                    "enough_history": True,
+                    "usually_full": [{"days": "weekdays", "start_hour": 8, "end_hour": 10}],
+                    "hours": [
+                        {"weekday": 0, "hour": 8, "samples": 4, "mean_free": 0.25, "full_share": 0.75},
+                    ],
+                }
+            ]
+        }
+    )
+    parking: str
+    timezone: str = Field(description="the town's time zone (RIDEBUY_TOWN_TIMEZONE) the hours are in")
+    weeks: int = Field(description="weeks of history looked at")
+    days_measured: int = Field(description="days with figures in that history")
+    enough_history: bool = Field(description="whether there are enough days (7) to say what is usual")
+    usually_full: list[UsuallyFull] = Field(
+        description="hours in which the parking was full on at least half of the days measured (empty without "
+        "enough history)"
+    )
+    hours: list[HourOfWeek] = Field(description="the 168 hours of the week, Monday 0:00 first")
 
 
 class CounterStatus(StrEnum):

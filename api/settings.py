@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ridebuy.devices.settings import MessageLimitsSettings, RegistrySettings
 from ridebuy.shared.settings import NOT_A_FLAG, BrokerSettings
@@ -34,6 +35,21 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
         description="comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
         "(for rate limits and logs); * trusts any",
     )
+    api_header_timeout_s: Annotated[float, Field(gt=0, le=300)] = Field(
+        10.0,
+        description="a connection must send a request's headers within this time (after connecting or after the "
+        "previous response), else the API closes it",
+    )
+    api_max_connections: Annotated[int, Field(ge=1)] = Field(
+        2048, description="connections the API keeps open at once (fewer if the open-file limit is lower)"
+    )
+    api_max_connections_per_client: Annotated[int, Field(ge=1)] = Field(
+        100, description="connections one client address may keep open (trusted proxies are exempt)"
+    )
+    api_ssl_certfile: Path | None = Field(
+        None, description="certificate chain (PEM) to serve the API over HTTPS itself (without a reverse proxy)"
+    )
+    api_ssl_keyfile: Path | None = Field(None, description="private key (PEM) of that certificate")
     battery_low_pct: Annotated[float, Field(ge=0, le=100)] = Field(
         20.0, description="a device reporting battery_pct below this is battery-low"
     )
@@ -48,9 +64,6 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
     )
     town_lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(
         None, description="longitude of the town centre (default: the centre of the registry's parkings)"
-    )
-    town_timezone: str = Field(
-        "Europe/Brussels", description="IANA time zone of the town: the display panels' clock and calendar month"
     )
     panel_publish_interval_s: Annotated[float, Field(ge=1, le=60)] = Field(
         60.0, description="the API republishes every display panel on MQTT at least this often, changed or not"
@@ -74,6 +87,26 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
         170.0, description="Ride and Buy estimate: g CO2 per km of the car trip avoided"
     )
 
+    town_name: str = Field(
+        "Hannut", min_length=1, max_length=80, description="the town's name, shown in the web page's title"
+    )
+    town_timezone: str = Field(
+        "Europe/Brussels",
+        description="IANA time zone of the town: opening hours, usual-occupancy trends and the display panels' "
+        "clock and month are in its local time",
+    )
+    web_tile_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="map tiles of the web page ({z}/{x}/{y} template; https); OpenStreetMap's own tiles are for "
+        "light use only (see docs/app.md): a busy town points this at its own or a commercial tile server; "
+        "empty: no tiles",
+    )
+    web_tile_attribution: str = Field(
+        "© OpenStreetMap contributors",
+        description="attribution the tile provider requires, shown on the map (links to the licence are added "
+        "for OpenStreetMap)",
+    )
+
     @field_validator("town_timezone")
     @classmethod
     def _town_timezone(cls, value: str) -> str:
@@ -82,8 +115,27 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not an IANA time zone (e.g. Europe/Brussels)") from None
+            raise ValueError(f"'{value}' is not an IANA time zone, e.g. Europe/Brussels") from None
         return value
+
+    @field_validator("web_tile_url")
+    @classmethod
+    def _web_tile_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        parts = urlsplit(value.replace("{", "").replace("}", ""))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        if not all(f"{{{key}}}" in value for key in ("z", "x", "y")):
+            raise ValueError("must contain {z}, {x} and {y}")
+        return value
+
+    @model_validator(mode="after")
+    def _tls_files_go_together(self) -> Self:
+        if (self.api_ssl_certfile is None) != (self.api_ssl_keyfile is None):
+            raise ValueError("RIDEBUY_API_SSL_CERTFILE and RIDEBUY_API_SSL_KEYFILE go together: give both or neither")
+        return self
 
     @field_validator("api_rate_limit")
     @classmethod

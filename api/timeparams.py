@@ -10,6 +10,10 @@ from ridebuy.api.errors import BadParameter
 
 NS_PER_S = 1_000_000_000
 MAX_BUCKETS = 10_000
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2262, 1, 1, tzinfo=UTC)
+"""Times a store can hold: InfluxDB keeps signed 64-bit nanoseconds (up to 2262-04-11), and no reading predates
+1970. Outside, Python's datetime overflows (years 1 and 9999) or the store refuses the query (1600, 2300)."""
 _DURATION_RE = re.compile(r"^(\d{1,6})(s|m|h|d)$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 
@@ -55,12 +59,11 @@ def resolve_range(
     start: datetime | None, end: datetime | None, every_s: int, now_ns: int, default_span_s: int = 86_400
 ) -> TimeRange:
     """The [from, to) range asked for, defaulting to the ``default_span_s`` up to now; validated."""
-    for name, moment in (("from", start), ("to", end)):
-        if moment is not None and moment.tzinfo is None:
-            raise BadParameter(name, "needs a UTC offset (RFC 3339), e.g. 2026-05-04T08:00:00Z")
-    end_at = end.astimezone(UTC) if end is not None else to_datetime(now_ns)
+    start_at = _storable("from", start)
+    end_at = _storable("to", end) or to_datetime(now_ns)
     assert end_at is not None
-    start_at = start.astimezone(UTC) if start is not None else end_at - timedelta(seconds=default_span_s)
+    if start_at is None:
+        start_at = max(EARLIEST, end_at - timedelta(seconds=default_span_s))
     if start_at >= end_at:
         raise BadParameter("from", "must be earlier than 'to'")
     buckets = (end_at - start_at).total_seconds() / every_s
@@ -69,3 +72,22 @@ def resolve_range(
             "every", f"gives {int(buckets)} buckets between 'from' and 'to', more than {MAX_BUCKETS}: widen it"
         )
     return TimeRange(start_at, end_at)
+
+
+def _storable(name: str, moment: datetime | None) -> datetime | None:
+    """``moment`` in UTC, or :class:`BadParameter` when it has no offset or lies outside what a store holds."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise BadParameter(name, "needs a UTC offset (RFC 3339), e.g. 2026-05-04T08:00:00Z")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC datetime
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise BadParameter(name, f"must be between {_rfc3339(EARLIEST)} and {_rfc3339(LATEST)}")
+    return utc
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from ridebuy.api.geo import Position, distance_m
 from ridebuy.api.live_state import LiveState
 from ridebuy.api.schemas import (
@@ -12,11 +16,13 @@ from ridebuy.api.schemas import (
     ParkingFeature,
     ParkingOut,
     ParkingProperties,
+    PlacesOut,
     PointGeometry,
 )
-from ridebuy.api.timeparams import to_datetime
+from ridebuy.api.timeparams import NS_PER_S, to_datetime
 from ridebuy.devices.availability import Availability, ParkingStatus
 from ridebuy.devices.codecs import heartbeat_allowance_s
+from ridebuy.devices.opening_hours import open_at
 from ridebuy.devices.registry import Device, DeviceKind, Parking, Registry
 
 
@@ -34,7 +40,31 @@ def figures(parking: Parking, availability: Availability | None) -> Availability
     )
 
 
-def parking_out(parking: Parking, availability: Availability | None, near: Position | None = None) -> ParkingOut:
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """What a parking's body depends on besides the registry and live state: the time (open now) and the town's
+    time zone (opening hours are local)."""
+
+    now_ns: int
+    timezone: ZoneInfo
+
+    @property
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.now_ns / NS_PER_S, UTC)
+
+
+def stale_after_s(registry: Registry, parking_id: str) -> int | None:
+    """The longest heartbeat allowance of a parking's devices: figures older than this are old news."""
+    return max((heartbeat_allowance_s(d) for d in registry.devices_of_parking(parking_id)), default=None)
+
+
+def parking_out(
+    parking: Parking,
+    availability: Availability | None,
+    registry: Registry,
+    moment: Moment,
+    near: Position | None = None,
+) -> ParkingOut:
     distance = round(distance_m(near, Position(parking.lat, parking.lon)), 1) if near is not None else None
     return ParkingOut(
         id=parking.id,
@@ -44,6 +74,15 @@ def parking_out(parking: Parking, availability: Availability | None, near: Posit
         capacity=parking.capacity,
         covered=parking.covered,
         address=parking.address,
+        opening_hours=parking.opening_hours,
+        open_now=open_at(parking.opening_hours, moment.now, moment.timezone),
+        secure=parking.secure,
+        places=PlacesOut(**parking.places.model_dump()) if parking.places is not None else None,
+        charging_points=parking.charging_points,
+        price=parking.price,
+        max_stay_h=parking.max_stay_h,
+        photo_url=parking.photo_url,
+        stale_after_s=stale_after_s(registry, parking.id),
         distance_m=distance,
         **figures(parking, availability).model_dump(),
     )

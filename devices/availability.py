@@ -3,6 +3,10 @@
 Pure logic: no clock is read here, callers pass ``now_ns``. The last value per device wins by measurement time,
 not by arrival; a device silent past its heartbeat allowance becomes unknown and its spaces count as unknown,
 never as free; occupied above capacity is kept and free is floored at 0.
+
+A measurement time ahead of the time of receipt counts as the time of receipt. A device whose clock ran ahead
+(within the future allowance) and was then corrected would otherwise have every corrected reading ignored, as
+older than its future one, until that future time had passed.
 """
 
 from __future__ import annotations
@@ -84,21 +88,38 @@ class AvailabilityFold:
     def registry(self) -> Registry:
         return self._registry
 
-    def apply(self, reading: Reading, now_ns: int) -> list[Availability]:
-        """Fold one reading in; return the availability of each parking whose figures changed."""
+    def apply(self, reading: Reading, now_ns: int, received_ns: int | None = None) -> list[Availability]:
+        """Fold one reading in; return the availability of each parking whose figures changed.
+
+        ``received_ns`` is when the reading arrived (by default ``now_ns``): a later measurement time counts as it.
+        """
+        ts_ns = min(reading.ts_ns, now_ns if received_ns is None else received_ns)
         state = self._devices.setdefault(reading.device_id, _DeviceState())
-        if state.last_seen_ns is None or reading.ts_ns > state.last_seen_ns:
-            state.last_seen_ns = reading.ts_ns
-        if isinstance(reading, OccupancyReading) and (state.measured_ns is None or reading.ts_ns >= state.measured_ns):
+        if state.last_seen_ns is None or ts_ns > state.last_seen_ns:
+            state.last_seen_ns = ts_ns
+        if isinstance(reading, OccupancyReading) and (state.measured_ns is None or ts_ns >= state.measured_ns):
             state.occupied = reading.occupied
-            state.measured_ns = reading.ts_ns
+            state.measured_ns = ts_ns
         parking_id = self._parking_of(reading.device_id)
         if parking_id is None:
             return []
         return self._refresh([parking_id], now_ns)
 
-    def restore(self, device_id: str, occupied: int | None, measured_ns: int | None, last_seen_ns: int | None) -> None:
-        """Seed one device from the store (bootstrap after a restart); call :meth:`expire` afterwards."""
+    def restore(
+        self,
+        device_id: str,
+        occupied: int | None,
+        measured_ns: int | None,
+        last_seen_ns: int | None,
+        now_ns: int | None = None,
+    ) -> None:
+        """Seed one device from the store (bootstrap after a restart); call :meth:`expire` afterwards.
+
+        Times stored ahead of ``now_ns`` (a device clock that ran ahead) count as ``now_ns``, as in :meth:`apply`.
+        """
+        if now_ns is not None:
+            measured_ns = None if measured_ns is None else min(measured_ns, now_ns)
+            last_seen_ns = None if last_seen_ns is None else min(last_seen_ns, now_ns)
         state = self._devices.setdefault(device_id, _DeviceState())
         if measured_ns is not None and (state.measured_ns is None or measured_ns >= state.measured_ns):
             state.occupied, state.measured_ns = occupied, measured_ns

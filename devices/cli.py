@@ -7,8 +7,10 @@ Each action is one :class:`~ridebuy.shared.commands.Command` in :data:`COMMAND`:
 from __future__ import annotations
 
 import argparse
+import grp
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -42,8 +44,11 @@ CONF_FILE = "mosquitto.conf"
 
 SECRET_MODE = 0o600
 BROKER_FILE_MODE = 0o640
-"""Mosquitto 2.0 reads the password and ACL files after dropping to its own user: make that user the owner."""
+"""passwd and acl: Mosquitto 2.0 reads them after dropping to its own user, so they belong to the broker's group
+(``--broker-group``) and are readable by that group, never by everyone (passwd holds hashes)."""
 CONF_MODE = 0o644
+DEFAULT_BROKER_GROUP = "mosquitto"
+"""The group Debian's (and most distributions') mosquitto package creates; used by default when running as root."""
 
 
 def service_password_env(role: Role) -> str:
@@ -74,6 +79,19 @@ def _mosquitto_acl_arguments(parser: argparse.ArgumentParser) -> None:
         default=PurePosixPath("/mosquitto/data"),
         help="persistence location (default: /mosquitto/data)",
     )
+    broker.add_argument(
+        "--broker-group",
+        metavar="GROUP",
+        help="group (name or id) given passwd and acl (mode 0640) so that the broker, which drops to its own user, "
+        "can read them "
+        f"(default: '{DEFAULT_BROKER_GROUP}' when run as root and that group exists, else the caller's group)",
+    )
+    broker.add_argument(
+        "--reload-pid",
+        metavar="PID|PIDFILE",
+        help="after writing, send SIGHUP to this Mosquitto process (a number, or its pid_file): it re-reads "
+        "passwd and acl without a restart, so a device added to the registry may connect at once",
+    )
     broker.add_argument("--tls-certfile", help="certificate chain (PEM) for a TLS listener on 8883")
     broker.add_argument("--tls-keyfile", help="private key (PEM) of that certificate")
     users = parser.add_argument_group("users")
@@ -85,6 +103,17 @@ def _mosquitto_acl_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-simulator",
         action="store_true",
         help=f"leave out the '{SERVICE_USERNAMES[Role.SIMULATOR]}' user, who may publish as any device (production)",
+    )
+    users.add_argument(
+        "--ingest-workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="users for N ingest workers sharing the stream: ridebuy-ingest, ridebuy-ingest-2, ... (a client id is "
+        "its username, so each process needs its own user) [1]",
+    )
+    users.add_argument(
+        "--api-replicas", type=int, default=1, metavar="N", help="users for N API processes: ridebuy-api, -2, ... [1]"
     )
 
 
@@ -120,9 +149,9 @@ def _read(path: Path) -> str:
         raise AclError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _write(path: Path, text: str, mode: int) -> None:
+def _write(path: Path, text: str, mode: int, group_id: int | None = None) -> None:
     try:
-        write_atomically(path, text, mode)
+        write_atomically(path, text, mode, group_id)
     except OSError as exc:
         raise AclError(f"{path}: cannot write ({exc.strerror})") from None
 
@@ -153,7 +182,9 @@ def run_mosquitto_acl(args: argparse.Namespace, settings: RegistrySettings) -> i
         return 2
 
     registry = load_registry(settings.registry)
-    users = plan_users(registry, simulator=not args.no_simulator)
+    users = plan_users(
+        registry, simulator=not args.no_simulator, ingest_workers=args.ingest_workers, api_replicas=args.api_replicas
+    )
     names = {user.name for user in users}
     pinned = {name: pw for name, pw in _pinned_service_passwords(os.environ).items() if name in names}
     kept = parse_credentials(_read(credentials_path), str(credentials_path))
@@ -166,10 +197,11 @@ def run_mosquitto_acl(args: argparse.Namespace, settings: RegistrySettings) -> i
         log.info("users no longer in the registry, removed: %s", ", ".join(dropped))
     previous_hashes = parse_password_file(_read(password_path))
 
+    group_id = _broker_group_id(args.broker_group)
     # Credentials first: if a later write fails, the next run hashes the very same passwords again.
     _write(credentials_path, render_credentials(passwords), SECRET_MODE)
-    _write(password_path, render_password_file(users, passwords, previous_hashes), BROKER_FILE_MODE)
-    _write(acl_path, render_acl(users, str(settings.registry)), BROKER_FILE_MODE)
+    _write(password_path, render_password_file(users, passwords, previous_hashes), BROKER_FILE_MODE, group_id)
+    _write(acl_path, render_acl(users, str(settings.registry)), BROKER_FILE_MODE, group_id)
 
     broker_dir = args.broker_dir
     paths = BrokerPaths(
@@ -194,7 +226,50 @@ def run_mosquitto_acl(args: argparse.Namespace, settings: RegistrySettings) -> i
         credentials_path,
         f", {conf_path}" if conf_path else "",
     )
+    if args.reload_pid:
+        _reload_broker(args.reload_pid)
     return 0
+
+
+def _broker_group_id(name: str | None) -> int | None:
+    """The group id passwd and acl get, or None to leave the caller's group (see ``--broker-group``)."""
+    if name is None:
+        if os.geteuid() != 0:
+            return None
+        try:
+            return grp.getgrnam(DEFAULT_BROKER_GROUP).gr_gid
+        except KeyError:
+            log.warning(
+                "no '%s' group on this host: passwd and acl stay readable by root only; give --broker-group "
+                "with the group the broker runs as",
+                DEFAULT_BROKER_GROUP,
+            )
+            return None
+    if name.isdigit():  # a group id, e.g. 1883 of the eclipse-mosquitto image, unknown to the generator's host
+        return int(name)
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        raise AclError(f"--broker-group: no group '{name}' on this host") from None
+
+
+def _reload_broker(target: str) -> None:
+    """SIGHUP the broker: Mosquitto re-reads password_file and acl_file (connected clients stay connected)."""
+    text = target
+    if not target.isdigit():
+        try:
+            text = Path(target).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise AclError(f"--reload-pid: cannot read the pid file {target} ({exc.strerror})") from None
+    if not text.isdigit() or int(text) <= 1:
+        raise AclError(f"--reload-pid: '{text}' is not the process id of a broker")
+    try:
+        os.kill(int(text), signal.SIGHUP)
+    except ProcessLookupError:
+        raise AclError(f"--reload-pid: no process {text} (is Mosquitto running?)") from None
+    except PermissionError:
+        raise AclError(f"--reload-pid: not allowed to signal process {text} (run as its user or root)") from None
+    log.info("sent SIGHUP to Mosquitto (pid %s): it reloads passwd and acl", text)
 
 
 def run_adopt(args: argparse.Namespace, settings: RegistrySettings) -> int:

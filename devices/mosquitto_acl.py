@@ -11,6 +11,12 @@ read in its source (``src/security_default.c``, ``src/subs.c``, ``src/handle_pub
   nothing is ever delivered to it, since it has no ``read`` line.
 * A PUBLISH without ``write`` access is dropped: an MQTT 3.1.1 client still gets its PUBACK (no way to say no),
   an MQTT 5 client gets PUBACK reason code 0x87 (not authorized).
+* A client id is not tied to a user: any authenticated client may connect with the ingest's id, take over its
+  session and, with a clean session, wipe the messages queued for it. The listener option
+  ``use_username_as_clientid true`` (``src/handle_connect.c``) replaces every client id by the username, so each
+  device is only ever its own client and only the ingest's user holds the ingest's persistent session. The price:
+  one connection per user at a time (a second one takes the session over), so each service process needs its
+  own user.
 * The password file holds ``user:$7$<iterations>$<base64 salt>$<base64 hash>`` with a 12-byte salt and a 64-byte
   PBKDF2-HMAC-SHA512 hash, which :func:`hash_password` makes exactly like ``mosquitto_passwd`` (101 iterations).
 """
@@ -77,28 +83,42 @@ class MqttUser:
     write: tuple[str, ...] = ()
 
 
-def plan_users(registry: Registry, *, simulator: bool = True) -> list[MqttUser]:
+def instance_username(role: Role, number: int) -> str:
+    """The user of the ``number``-th process of a service: ``ridebuy-ingest``, ``ridebuy-ingest-2``, ...
+
+    Each process needs its own user because the client id is the username (see :data:`LISTENER_OPTIONS`).
+    """
+    return SERVICE_USERNAMES[role] if number == 1 else f"{SERVICE_USERNAMES[role]}-{number}"
+
+
+def plan_users(
+    registry: Registry, *, simulator: bool = True, ingest_workers: int = 1, api_replicas: int = 1
+) -> list[MqttUser]:
     """The users the broker must know: services first, then one per native device in registry order.
 
     LoRaWAN devices (format ttn/chirpstack) get no user of their own: their network server publishes for them,
     so the ``network-server`` user (and the ingest's and api's read access to its trees) appears only when the
-    registry has such devices.
+    registry has such devices. ``ingest_workers`` and ``api_replicas`` give those services one user per process.
     """
+    if ingest_workers < 1 or api_replicas < 1:
+        raise AclError("ingest workers and API replicas are at least 1 each")
     lorawan_trees = sorted(
         {TTN_TREE if d.format is DeviceFormat.TTN else CHIRPSTACK_TREE for d in registry.devices if _is_lorawan(d)}
     )
     readable = (SUBSCRIPTION, *lorawan_trees)
-    users = [
-        MqttUser(SERVICE_USERNAMES[Role.INGEST], Role.INGEST, read=readable),
-        # Only the API writes the panels' retained state (docs/panel.md); sign controllers share a read-only user.
-        MqttUser(SERVICE_USERNAMES[Role.API], Role.API, read=readable, write=(PANEL_TREE,)),
-        MqttUser(SERVICE_USERNAMES[Role.PANEL], Role.PANEL, read=(PANEL_TREE,)),
+    workers = range(1, ingest_workers + 1)
+    users = [MqttUser(instance_username(Role.INGEST, n), Role.INGEST, read=readable) for n in workers]
+    # Only the API writes the panels' retained state (docs/panel.md); sign controllers share a read-only user.
+    users += [
+        MqttUser(instance_username(Role.API, n), Role.API, read=readable, write=(PANEL_TREE,))
+        for n in range(1, api_replicas + 1)
     ]
+    users.append(MqttUser(SERVICE_USERNAMES[Role.PANEL], Role.PANEL, read=(PANEL_TREE,)))
     if simulator:
         users.append(MqttUser(SERVICE_USERNAMES[Role.SIMULATOR], Role.SIMULATOR, write=(SUBSCRIPTION,)))
     if lorawan_trees:
         users.append(MqttUser(SERVICE_USERNAMES[Role.NETWORK_SERVER], Role.NETWORK_SERVER, write=tuple(lorawan_trees)))
-    service_names = set(SERVICE_USERNAMES.values())
+    service_names = {user.name for user in users} | set(SERVICE_USERNAMES.values())
     for device in registry.devices:
         if _is_lorawan(device):
             continue
@@ -255,13 +275,19 @@ class BrokerPaths:
     data_dir: PurePosixPath
 
 
+LISTENER_OPTIONS = ("use_username_as_clientid true",)
+"""Written under every listener (they are listener options in Mosquitto 2.0): the client id is the username."""
+
+
 def render_mosquitto_conf(paths: BrokerPaths, tls_certfile: str | None = None, tls_keyfile: str | None = None) -> str:
     """A whole mosquitto.conf: authenticated listeners, persistence, queues large enough for an ingest outage."""
+    off = "" if tls_certfile else "#"
     tls = [
         "# TLS listener for devices and anything outside the host (port 8883):",
-        f"{'' if tls_certfile else '#'}listener 8883",
-        f"{'' if tls_certfile else '#'}certfile {tls_certfile or '/mosquitto/certs/fullchain.pem'}",
-        f"{'' if tls_keyfile else '#'}keyfile {tls_keyfile or '/mosquitto/certs/privkey.pem'}",
+        f"{off}listener 8883",
+        *(f"{off}{option}" for option in LISTENER_OPTIONS),
+        f"{off}certfile {tls_certfile or '/mosquitto/certs/fullchain.pem'}",
+        f"{off}keyfile {tls_keyfile or '/mosquitto/certs/privkey.pem'}",
         "#tls_version tlsv1.2",
     ]
     return "\n".join(
@@ -274,6 +300,8 @@ def render_mosquitto_conf(paths: BrokerPaths, tls_certfile: str | None = None, t
             "",
             "# Plain MQTT: keep it on a private network (the ingest and api containers); devices use TLS.",
             "listener 1883",
+            "# A client's id is its username: no one can take over the ingest's (or a device's) session.",
+            *LISTENER_OPTIONS,
             *tls,
             "",
             "# Persistence keeps sessions and queued QoS 1 messages across a broker restart.",

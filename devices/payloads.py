@@ -10,29 +10,33 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from ridebuy.devices.times import rfc3339_ns
+
 MAX_SEQ = 2**63 - 1
+
+EARLIEST_TS = datetime(2010, 1, 1, tzinfo=UTC)
+"""No measurement is older: an earlier ``ts`` is a clock that was never set, or epoch seconds sent as milliseconds
+(``1795795055`` read as milliseconds is 1970-01-21), and is refused rather than stored decades in the past."""
+_EARLIEST_MS = int(EARLIEST_TS.timestamp()) * 1000
+_LATEST_MS = 10**14  # year 5138: beyond it a datetime cannot hold the time
 
 
 def _epoch_ns(value: Any) -> int:
-    """RFC 3339 string (with offset) or epoch milliseconds -> integer nanoseconds since the epoch."""
+    """RFC 3339 string (with offset) or epoch milliseconds -> integer nanoseconds since the epoch, from 2010 on."""
     if isinstance(value, bool):
         raise ValueError("ts must be an RFC 3339 string or epoch milliseconds, not a boolean")
     if isinstance(value, int):
-        if not 0 <= value < 10**14:
+        if not 0 <= value < _LATEST_MS:
             raise ValueError("ts in epoch milliseconds is out of range")
-        return value * 1_000_000
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError("ts is not an RFC 3339 date-time") from None
-        if parsed.tzinfo is None:
-            raise ValueError("ts must carry a UTC offset (RFC 3339), e.g. 2026-05-04T08:15:00Z")
-        delta = parsed.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-        if delta.total_seconds() < 0:
-            raise ValueError("ts is before 1970")
-        return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
-    raise ValueError("ts must be an RFC 3339 string or epoch milliseconds")
+        ts_ns = value * 1_000_000
+    elif isinstance(value, str):
+        ts_ns = rfc3339_ns(value)
+    else:
+        raise ValueError("ts must be an RFC 3339 string or epoch milliseconds")
+    if ts_ns < _EARLIEST_MS * 1_000_000:
+        hint = " (epoch seconds? ts is in milliseconds)" if isinstance(value, int) and value >= 10**9 else ""
+        raise ValueError(f"ts is before {EARLIEST_TS:%Y-%m-%d}, not a plausible measurement time{hint}")
+    return ts_ns
 
 
 EpochNs = Annotated[int, BeforeValidator(_epoch_ns)]

@@ -26,20 +26,25 @@ class AvailabilityWriter:
         snapshots = store.device_snapshots()
         with self._lock:
             for snapshot in snapshots:
-                self._fold.restore(snapshot.device_id, snapshot.occupied, snapshot.occupied_ns, snapshot.last_seen_ns)
+                self._fold.restore(
+                    snapshot.device_id, snapshot.occupied, snapshot.occupied_ns, snapshot.last_seen_ns, now_ns
+                )
             self._fold.expire(now_ns)
         log.info("live state bootstrapped from the store: %d devices", len(snapshots))
         return len(snapshots)
 
-    def apply(self, reading: Reading) -> list[Point]:
+    def apply(self, reading: Reading, received_ns: int | None = None) -> list[Point]:
         """Fold a reading in; availability points (at the reading's time) for each parking that changed.
 
         The parking is judged as of the reading's measurement time, so that history published late (a backfill,
-        a gateway that was offline) yields the availability of its own time, not of today.
+        a gateway that was offline) yields the availability of its own time, not of today. A measurement time
+        ahead of ``received_ns`` counts as ``received_ns`` (see devices.availability): no availability is written
+        in the future.
         """
+        at_ns = reading.ts_ns if received_ns is None else min(reading.ts_ns, received_ns)
         with self._lock:
-            changed = self._fold.apply(reading, reading.ts_ns)
-        return [availability_point(a, reading.ts_ns) for a in changed]
+            changed = self._fold.apply(reading, at_ns, received_ns)
+        return [availability_point(a, at_ns) for a in changed]
 
     def replace_registry(self, registry: Registry, now_ns: int) -> list[Point]:
         """Swap in an edited registry (devices adopted or removed); availability points for what changed."""

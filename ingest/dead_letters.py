@@ -1,4 +1,8 @@
-"""Dead letters: a refused message is logged (rate-limited) and becomes an ``ingest_errors`` point."""
+"""Dead letters: a refused message is logged (rate-limited) and becomes an ``ingest_errors`` point.
+
+A dead letter the store refuses in turn (someone once wrote ``ingest_errors.detail`` with another type) is stored
+in its fallback form, one string field under a name of its own; if that is refused too, the log is where it ends.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,21 @@ import time
 from collections import Counter
 
 from ridebuy.devices.rejections import Rejected
-from ridebuy.store.points import Point, payload_preview, rejection_point
+from ridebuy.store.points import Measurement, Point, payload_preview, rejection_point
 
 log = logging.getLogger(__name__)
 
 LOG_BURST = 20
 """Rejections logged one by one per reason and window; the rest are summed up (a flood must not flood the log)."""
 LOG_WINDOW_S = 60.0
+FALLBACK_FIELD = "fallback_text"
+"""The one field of a dead letter's fallback form: a name no other point uses, so its type cannot clash."""
+
+
+def fallback_point(dead_letter: Point) -> Point:
+    """A refused dead letter as one string field (its fields as ``name=value`` pairs), same reason tag and time."""
+    text = "; ".join(f"{name}={value}" for name, value in dead_letter.fields)
+    return Point(Measurement.INGEST_ERRORS, dead_letter.tags, ((FALLBACK_FIELD, text[:2000]),), dead_letter.time_ns)
 
 
 class DeadLetters:

@@ -21,12 +21,16 @@ from ridebuy.ingest.service import IngestService
 
 log = logging.getLogger(__name__)
 
+NO_PROGRESS_S = 20.0
+"""Messages waiting this long with nothing stored (or spooled) meanwhile: the ingest is stuck, health says so."""
+
 
 @dataclass(frozen=True, slots=True)
 class Health:
     status: str
     """``ok``; ``degraded`` while the store is down or a spooled backlog waits (data is safe, not yet stored);
-    ``failing`` while the broker is unreachable (nothing comes in)."""
+    ``failing`` while the broker is unreachable (nothing comes in) or nothing is stored while messages wait
+    (nothing goes out, see NO_PROGRESS_S)."""
     broker_connected: bool
     store_ok: bool
     messages_received: int
@@ -35,15 +39,21 @@ class Health:
     pending_messages: int
     spool_bytes: int
     spool_full: bool
+    stalled_s: float
+    """How long messages have waited with nothing stored meanwhile."""
     problems: tuple[str, ...]
 
 
-def health_of(service: IngestService) -> Health:
+def health_of(service: IngestService, now_ns: int | None = None) -> Health:
     stats = service.write_path.stats
     spool_bytes = service.spool.size_bytes if service.spool is not None else 0
+    stalled_s = service.write_path.stalled_s(now_ns)
+    stuck = stalled_s >= NO_PROGRESS_S
     problems = []
     if not service.listener.connected:
         problems.append("not connected to the broker")
+    if stuck:
+        problems.append(f"no progress: {service.write_path.depth} messages waiting, none stored for {stalled_s:.0f} s")
     if not stats.store_ok:
         problems.append("store unavailable")
     if spool_bytes:
@@ -52,7 +62,7 @@ def health_of(service: IngestService) -> Health:
         problems.append("spool full: messages held at the broker")
     if service.spool is not None and service.spool.damage:
         problems.append(f"{len(service.spool.damage)} damaged spool segment(s) set aside, see the log")
-    status = "failing" if not service.listener.connected else ("degraded" if problems else "ok")
+    status = "failing" if not service.listener.connected or stuck else ("degraded" if problems else "ok")
     return Health(
         status,
         service.listener.connected,
@@ -62,6 +72,7 @@ def health_of(service: IngestService) -> Health:
         service.write_path.depth,
         spool_bytes,
         stats.spool_full,
+        round(stalled_s, 1),
         tuple(problems),
     )
 
@@ -88,6 +99,27 @@ class IngestCollector(Collector):
         )
         yield CounterMetricFamily(
             "ridebuy_ingest_store_write_failures", "Failed store writes", value=stats.write_failures
+        )
+        refused = CounterMetricFamily(
+            "ridebuy_ingest_points_refused", "Points the store refused for good", labels=["measurement"]
+        )
+        for measurement, count in sorted(stats.points_refused.items()):
+            refused.add_metric([measurement], count)
+        yield refused
+        yield CounterMetricFamily(
+            "ridebuy_ingest_dead_letters_fallback",
+            "Dead letters the store refused, stored in their fallback form",
+            value=stats.dead_letters_fallback,
+        )
+        yield CounterMetricFamily(
+            "ridebuy_ingest_dead_letters_lost",
+            "Dead letters refused even in their fallback form: in the log only",
+            value=stats.dead_letters_lost,
+        )
+        yield GaugeMetricFamily(
+            "ridebuy_ingest_stalled_seconds",
+            "How long messages have waited with nothing stored meanwhile",
+            value=service.write_path.stalled_s(),
         )
         yield CounterMetricFamily(
             "ridebuy_ingest_batches_spooled", "Batches spooled to disk", value=stats.batches_spooled
@@ -164,5 +196,6 @@ def _as_dict(health: Health) -> dict[str, object]:
         "pending_messages": health.pending_messages,
         "spool_bytes": health.spool_bytes,
         "spool_full": health.spool_full,
+        "stalled_s": health.stalled_s,
         "problems": list(health.problems),
     }

@@ -62,7 +62,7 @@ class MessageHandler:
                 if self.writes.readings:
                     points.extend(reading_points(reading))
                 if self.writes.availability:
-                    points.extend(self._live.apply(reading))
+                    points.extend(self._live.apply(reading, received_ns))
             return points
         except Rejected as rejection:
             return self._dead_letter(rejection, topic, payload, received_ns)

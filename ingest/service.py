@@ -123,7 +123,7 @@ class IngestService:
         return False
 
     def _registry_loop(self) -> None:
-        watcher = RegistryWatcher(self.settings.registry)
+        watcher = RegistryWatcher(self.settings.registry, self.handler.registry)
         while not self._stop.wait(REGISTRY_POLL_S):
             registry = watcher.changed()
             if registry is not None:

@@ -5,7 +5,14 @@ Batches are bounded in points (``batch_size``) and in time (``batch_interval_s``
 batches go to the disk spool (ingest.spool), are acknowledged once fsync'ed there, and are replayed in order when
 the store returns; while a backlog is spooled, new batches join it, so order holds. Without a spool, or with a
 full one, batches are retried with jittered backoff and nothing is acknowledged: the broker's in-flight window
-(MQTT 5 Receive Maximum) then bounds how much is held in memory, and the broker keeps the rest.
+(MQTT 5 Receive Maximum) then bounds how much is held in memory, and the broker keeps the rest. While the store
+is down the flusher probes it (``Store.ping``) and resumes as soon as it answers, whatever the backoff.
+
+A store that refuses points (a field type conflict) refuses them one by one, and each refusal is settled once,
+never retried: the refused points are found in a few requests (ingest.refused_points); a message whose own
+reading is refused becomes a ``store_rejected`` dead letter; a refused derived point (availability) is logged and
+counted, the message is not at fault; a refused dead letter takes its fallback form (ingest.dead_letters), and a
+refused fallback ends in the log. Every message of the batch is then acknowledged.
 """
 
 from __future__ import annotations
@@ -13,20 +20,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from ridebuy.devices.rejections import Rejected, RejectReason
+from ridebuy.ingest.dead_letters import fallback_point
+from ridebuy.ingest.refused_points import find_refused
 from ridebuy.ingest.spool import Spool, SpoolFull
+from ridebuy.ingest.throttled_log import ThrottledLog
 from ridebuy.shared.backoff import Backoff
 from ridebuy.store.base import Store, StoreRejected, StoreUnavailable
-from ridebuy.store.points import Point
+from ridebuy.store.points import Measurement, Point
 
 log = logging.getLogger(__name__)
 
 IDLE_WAIT_S = 0.1
 """With nothing to write, the flusher looks at the spool this often."""
+PROBE_EVERY_S = 0.5
+"""While the store is down, it is pinged this often, so that writing resumes as soon as it is back."""
+DERIVED = frozenset({Measurement.AVAILABILITY})
+"""Points the ingest derives from the stream: their refusal is the ingest's problem, not the message's."""
 
 Acknowledge = Callable[[int, int, int], None]
 """``acknowledge(mid, qos, generation)``: confirm a message to the broker (see ingest.listener)."""
@@ -63,6 +77,14 @@ class WriteStats:
     batches_spooled: int = 0
     batches_replayed: int = 0
     spool_full: bool = False
+    points_refused: Counter[str] = field(default_factory=Counter)
+    """Points the store refused for good, by measurement (each settled once: dead letter, fallback or log)."""
+    dead_letters_fallback: int = 0
+    """Dead letters the store refused, stored in their fallback form."""
+    dead_letters_lost: int = 0
+    """Dead letters whose fallback form was refused too: they are in the log only."""
+    last_progress_ns: int = field(default_factory=time.time_ns)
+    """When a batch was last stored or spooled (or the write path started)."""
 
 
 class WritePath:
@@ -87,15 +109,28 @@ class WritePath:
         self._backoff = backoff or Backoff()
         self._pending: deque[Received] = deque()
         self._pending_points = 0
+        self._writing: list[Received] = []
+        self._log = ThrottledLog(log)
+        self._next_probe = 0.0
+        self._store_answered = True
         self._first_at = 0.0
         self._cond = threading.Condition()
         self.stats = WriteStats()
 
     @property
     def depth(self) -> int:
-        """Messages received and not yet stored."""
+        """Messages received and not yet stored (the batch being written included)."""
         with self._cond:
-            return len(self._pending)
+            return len(self._pending) + len(self._writing)
+
+    def stalled_s(self, now_ns: int | None = None) -> float:
+        """How long messages have waited with nothing stored meanwhile (0 when none waits)."""
+        with self._cond:
+            waiting = self._writing[0] if self._writing else (self._pending[0] if self._pending else None)
+        if waiting is None:
+            return 0.0
+        now_ns = time.time_ns() if now_ns is None else now_ns
+        return max(now_ns - max(waiting.received_ns, self.stats.last_progress_ns), 0) / 1e9
 
     def add(self, received: Received) -> None:
         """Queue a received message (thread-safe, never blocks on the store)."""
@@ -162,38 +197,128 @@ class WritePath:
 
     def _store_and_ack(self, batch: list[Received], give_up: float | None) -> bool:
         """Store (or spool) a batch and acknowledge its messages; False if ``give_up`` passed first."""
-        points = [point for entry in batch for point in entry.points]
+        with self._cond:
+            self._writing = batch
+        try:
+            if not self._store_or_spool(batch, give_up):
+                self._requeue(batch)
+                return False
+        finally:
+            with self._cond:
+                self._writing = []
+        self._backoff.reset()
+        self.stats.spool_full = False
+        self.stats.last_progress_ns = time.time_ns()
+        self.stats.batches_written += 1
+        self.stats.messages_stored += len(batch)
+        for entry in batch:
+            self._acknowledge(entry.mid, entry.qos, entry.generation)
+        return True
+
+    def _store_or_spool(self, batch: list[Received], give_up: float | None) -> bool:
         started = time.monotonic()
         while True:
             if self._spool is not None and not self._spool.is_empty():
                 self._replay_if_due()
             if self._spool is None or self._spool.is_empty():
                 try:
-                    if points:
-                        self._store.write(points)
+                    self._write_batch(batch)
                     self._note_store_ok(time.monotonic() - started)
-                    self.stats.points_written += len(points)
-                    break
+                    return True
                 except StoreUnavailable as exc:
                     self._note_store_down(exc, len(batch))
-                except StoreRejected as exc:
-                    log.error("store refused a batch of %d points (%s); isolating the bad messages", len(points), exc)
-                    self._store_one_by_one(batch)
-                    break
-            if self._spool is not None and self._spool_batch(points):
+            if self._spool is not None and self._spool_batch([p for entry in batch for p in entry.points]):
                 self.stats.batches_spooled += 1
-                break
+                return True
             delay = self._backoff.next_delay()
             if give_up is not None and time.monotonic() + delay > give_up:
-                self._requeue(batch)
                 return False
-            time.sleep(delay)
-        self._backoff.reset()
-        self.stats.batches_written += 1
-        self.stats.messages_stored += len(batch)
-        for entry in batch:
-            self._acknowledge(entry.mid, entry.qos, entry.generation)
-        return True
+            self._await_store(delay)
+
+    def _await_store(self, delay_s: float) -> None:
+        """Wait ``delay_s`` before retrying, or less: until the store answers again after not answering (one that
+        answers but did not take the write gets the whole backoff, not a stream of retries)."""
+        deadline = time.monotonic() + delay_s
+        self._store_came_back()
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(PROBE_EVERY_S, left))
+            if self._store_came_back():
+                self._replay_due = 0.0
+                return
+
+    def _store_came_back(self) -> bool:
+        """Ping the store: True when it answers and did not at the previous ping."""
+        answered, self._store_answered = self._store_answered, self._store.ping()
+        if self._store_answered and not answered:
+            log.info("store answers again; resuming")
+        return self._store_answered and not answered
+
+    def _write_batch(self, batch: list[Received]) -> None:
+        """Write a batch's points, settling refused ones (see the module docstring); StoreUnavailable propagates."""
+        points = [point for entry in batch for point in entry.points]
+        refused = self._write_settling(points, dead_letters_of=batch)
+        self.stats.points_written += len(points) - len(refused)
+
+    def _write_settling(
+        self, points: Sequence[Point], dead_letters_of: list[Received] | None
+    ) -> dict[Point, StoreRejected]:
+        """Write ``points``; settle each refused one once and return them. A refused reading becomes a dead
+        letter of its message (of ``dead_letters_of``; spooled points have lost theirs)."""
+        refused = self._refused_of(points)
+        if not refused:
+            return refused
+        derived = [point for point in refused if point.measurement in DERIVED]
+        if derived:
+            self._log.error(
+                "store refused %d derived points (%s); they are not stored: %s",
+                len(derived),
+                ", ".join(sorted({point.measurement for point in derived})),
+                refused[derived[0]],
+            )
+        refused_dead_letters = [point for point in refused if point.measurement == Measurement.INGEST_ERRORS]
+        new_dead_letters: list[Point] = []
+        if dead_letters_of is None:
+            for point, refusal in refused.items():
+                if point.measurement not in DERIVED and point.measurement != Measurement.INGEST_ERRORS:
+                    rejection = Rejected(RejectReason.STORE_REJECTED, f"{point.measurement}: {refusal}"[:300])
+                    new_dead_letters.append(self._dead_letter_point(rejection, "(spool)", b"", point.time_ns))
+        else:
+            for entry in dead_letters_of:
+                own = next((p for p in entry.points if p in refused and p.measurement not in DERIVED), None)
+                if own is not None and own.measurement != Measurement.INGEST_ERRORS:
+                    rejection = Rejected(RejectReason.STORE_REJECTED, f"{own.measurement}: {refused[own]}"[:300])
+                    new_dead_letters.append(
+                        self._dead_letter_point(rejection, entry.topic, entry.payload, entry.received_ns)
+                    )
+        self._store_dead_letters(new_dead_letters, refused_dead_letters)
+        return refused
+
+    def _store_dead_letters(self, dead_letters: list[Point], refused: list[Point]) -> None:
+        """Store new dead letters; refused ones (and ``refused``, already refused) in their fallback form; refused
+        fallbacks end in the log (the dead letter itself was logged when it was made)."""
+        fallbacks = [fallback_point(point) for point in [*refused, *self._refused_of(dead_letters)]]
+        lost = self._refused_of(fallbacks)
+        self.stats.dead_letters_fallback += len(fallbacks) - len(lost)
+        self.stats.dead_letters_lost += len(lost)
+        if lost:
+            self._log.error(
+                "store refused %d dead letters even in their fallback form (%s); they are only in the log",
+                len(lost),
+                next(iter(lost.values())),
+            )
+
+    def _refused_of(self, points: Sequence[Point]) -> dict[Point, StoreRejected]:
+        """Write ``points``; the ones the store refuses (counted, not settled)."""
+        if not points:
+            return {}
+        try:
+            self._store.write(points)
+            return {}
+        except StoreRejected as exc:
+            self._log.warning("store refused a write of %d points (%s); finding the refused ones", len(points), exc)
+            refused = find_refused(self._store.write, points, exc)
+        self.stats.points_refused.update(point.measurement for point in refused)
+        return refused
 
     def _note_store_ok(self, elapsed_s: float) -> None:
         if not self.stats.store_ok:
@@ -224,8 +349,15 @@ class WritePath:
 
     def _replay_if_due(self) -> None:
         """Replay spooled batches, oldest first, while the store takes them (with backoff when it does not)."""
-        if self._spool is None or self._spool.is_empty() or time.monotonic() < self._replay_due:
+        if self._spool is None or self._spool.is_empty():
             return
+        now = time.monotonic()
+        if now < self._replay_due:
+            if now < self._next_probe:
+                return
+            self._next_probe = now + PROBE_EVERY_S
+            if not self._store_came_back():
+                return
         while (oldest := self._spool.oldest()) is not None:
             segment, batches = oldest
             try:
@@ -242,32 +374,8 @@ class WritePath:
             log.info("replayed %d spooled batches from %s", len(batches), segment.name)
 
     def _write_spooled(self, points: list[Point]) -> None:
-        try:
-            self._store.write(points)
-        except StoreRejected as exc:
-            # The messages were acknowledged when spooled: record the refusal as data, never drop it silently.
-            log.error("store refused %d spooled points: %s", len(points), exc)
-            for point in points:
-                try:
-                    self._store.write([point])
-                except StoreRejected as single:
-                    rejection = Rejected(RejectReason.STORE_REJECTED, f"{point.measurement}: {single}"[:300])
-                    self._store.write([self._dead_letter_point(rejection, "(spool)", b"", point.time_ns)])
-
-    def _store_one_by_one(self, batch: list[Received]) -> None:
-        """After a refused batch: store each message alone; one the store refuses becomes a dead letter."""
-        for entry in batch:
-            while True:
-                try:
-                    if entry.points:
-                        self._store.write(entry.points)
-                    self.stats.points_written += len(entry.points)
-                    break
-                except StoreRejected as exc:
-                    rejection = Rejected(RejectReason.STORE_REJECTED, str(exc)[:300])
-                    entry.points = [self._dead_letter_point(rejection, entry.topic, entry.payload, entry.received_ns)]
-                except StoreUnavailable:
-                    time.sleep(self._backoff.next_delay())
+        # The messages were acknowledged when spooled: a refusal is settled as data, never dropped silently.
+        self._write_settling(points, dead_letters_of=None)
 
     def _requeue(self, batch: list[Received]) -> None:
         with self._cond:

@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    if settings.log_level != "DEBUG":
+        # httpx logs every request at INFO: a line per store write or query, which no person needs to read.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         return command.run(args, settings)
     except StartupError as exc:

@@ -5,28 +5,34 @@ Live routes are ``async`` on purpose: they run on the event loop, the one thread
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, NamedTuple
 from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from ridebuy.api.caching import RenderCache, conditional_response
-from ridebuy.api.deps import LiveDep, NowDep, StoreDep
+from ridebuy.api.deps import ContextDep, LiveDep, NowDep, StoreDep
 from ridebuy.api.errors import BadParameter, NotFound
 from ridebuy.api.geo import Position, parse_position
 from ridebuy.api.live_state import LiveState
 from ridebuy.api.schemas import (
     ErrorOut,
     HistoryBucket,
+    HourOfWeek,
     ParkingFeatureCollection,
     ParkingHistory,
     ParkingList,
     ParkingOut,
+    ParkingTrend,
+    UsuallyFull,
     ValidationErrorOut,
 )
-from ridebuy.api.timeparams import parse_duration_s, resolve_range, to_datetime
-from ridebuy.api.views import parking_feature, parking_out
+from ridebuy.api.store_access import StoreAccess
+from ridebuy.api.timeparams import NS_PER_S, parse_duration_s, resolve_range, to_datetime
+from ridebuy.api.trends import WEEKS, TrendCache
+from ridebuy.api.views import Moment, parking_feature, parking_out
 from ridebuy.devices.registry import Registry
 
 router = APIRouter(prefix="/v1", tags=["parkings"])
@@ -53,7 +59,9 @@ MinFree = Annotated[
 ParkingId = Annotated[str, Path(description="parking id from the registry", examples=["grand-place"])]
 
 
-def _select(live: LiveState, near: str | None, radius_m: float | None, min_free: int | None) -> list[ParkingOut]:
+def _select(
+    live: LiveState, moment: Moment, near: str | None, radius_m: float | None, min_free: int | None
+) -> list[ParkingOut]:
     origin: Position | None = None
     if near is not None:
         try:
@@ -63,7 +71,8 @@ def _select(live: LiveState, near: str | None, radius_m: float | None, min_free:
     elif radius_m is not None:
         raise BadParameter("radius_m", "needs 'near' (the point to measure from)")
     snapshot = live.snapshot()
-    parkings = [parking_out(p, snapshot.get(p.id), origin) for p in live.registry.parkings]
+    registry = live.registry
+    parkings = [parking_out(p, snapshot.get(p.id), registry, moment, origin) for p in registry.parkings]
     if radius_m is not None:
         parkings = [p for p in parkings if p.distance_m is not None and p.distance_m <= radius_m]
     if min_free is not None:
@@ -84,6 +93,33 @@ def _rendered_lists(live: LiveState) -> RenderCache:
     return cache
 
 
+class ListVersion(NamedTuple):
+    key: tuple[int, int]
+    """What the rendered lists are cached under."""
+    last_modified_ns: int
+
+
+_WITH_HOURS: dict[int, tuple[Registry, bool]] = {}
+
+
+def _has_opening_hours(registry: Registry) -> bool:
+    """Whether any parking has opening hours (computed once per registry, not per request)."""
+    known = _WITH_HOURS.get(id(registry))
+    if known is None or known[0] is not registry:
+        _WITH_HOURS.clear()  # one registry is live at a time; an edited file replaces it
+        known = _WITH_HOURS[id(registry)] = (registry, any(p.opening_hours for p in registry.parkings))
+    return known[1]
+
+
+def _list_version(live: LiveState, moment: Moment) -> ListVersion:
+    """Live state's version and Last-Modified, and the minute when opening hours are in play: a parking opens or
+    closes with the clock alone."""
+    if not _has_opening_hours(live.registry):
+        return ListVersion((live.version, live.modified_ns), live.modified_ns)
+    minute_ns = moment.now_ns - moment.now_ns % (60 * NS_PER_S)
+    return ListVersion((live.version, minute_ns), max(live.modified_ns, minute_ns))
+
+
 def _parking(registry: Registry, parking_id: str) -> None:
     if parking_id not in registry.parking_by_id:
         raise NotFound("parking", parking_id)
@@ -91,15 +127,17 @@ def _parking(registry: Registry, parking_id: str) -> None:
 
 @router.get("/parkings", response_model=ParkingList, responses=_NOT_MODIFIED)
 async def list_parkings(
-    request: Request, live: LiveDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
+    request: Request, context: ContextDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
 ) -> Response:
     """Live availability of every parking, nearest first when `near` is given."""
+    live, moment = context.live, context.moment()
+    version = _list_version(live, moment)
     rendered = _rendered_lists(live).get(
-        (live.version, live.modified_ns),
+        version.key,
         ("list", near, radius_m, min_free),
-        lambda: ParkingList(parkings=_select(live, near, radius_m, min_free)),
+        lambda: ParkingList(parkings=_select(live, moment, near, radius_m, min_free)),
     )
-    return conditional_response(request, rendered, live.modified_ns)
+    return conditional_response(request, rendered, version.last_modified_ns)
 
 
 @router.get(
@@ -108,24 +146,29 @@ async def list_parkings(
     responses={**_NOT_MODIFIED, 200: {"content": {"application/geo+json": {}}}},
 )
 async def parkings_geojson(
-    request: Request, live: LiveDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
+    request: Request, context: ContextDep, near: Near = None, radius_m: RadiusM = None, min_free: MinFree = None
 ) -> Response:
     """Live availability as a GeoJSON FeatureCollection (RFC 7946: coordinates in lon, lat order)."""
+    live, moment = context.live, context.moment()
+    version = _list_version(live, moment)
     rendered = _rendered_lists(live).get(
-        (live.version, live.modified_ns),
+        version.key,
         ("geojson", near, radius_m, min_free),
         lambda: ParkingFeatureCollection(
-            features=[parking_feature(p) for p in _select(live, near, radius_m, min_free)]
+            features=[parking_feature(p) for p in _select(live, moment, near, radius_m, min_free)]
         ),
     )
-    return conditional_response(request, rendered, live.modified_ns, media_type="application/geo+json")
+    return conditional_response(request, rendered, version.last_modified_ns, media_type="application/geo+json")
 
 
 @router.get("/parkings/{parking_id}", response_model=ParkingOut, responses={404: _ERRORS[404]})
-async def get_parking(live: LiveDep, parking_id: ParkingId) -> ParkingOut:
+async def get_parking(context: ContextDep, parking_id: ParkingId) -> ParkingOut:
     """Live availability of one parking."""
+    live = context.live
     _parking(live.registry, parking_id)
-    return parking_out(live.registry.parking_by_id[parking_id], live.availability(parking_id))
+    return parking_out(
+        live.registry.parking_by_id[parking_id], live.availability(parking_id), live.registry, context.moment()
+    )
 
 
 @router.get("/parkings/{parking_id}/history", response_model=ParkingHistory, responses=_ERRORS)
@@ -170,4 +213,30 @@ async def parking_history(
             )
             for b in buckets
         ],
+    )
+
+
+_TRENDS: WeakKeyDictionary[StoreAccess, TrendCache] = WeakKeyDictionary()
+
+
+@router.get("/parkings/{parking_id}/trend", response_model=ParkingTrend, responses={404: _ERRORS[404]})
+async def parking_trend(context: ContextDep, parking_id: ParkingId) -> ParkingTrend:
+    """When a parking is usually full: an hour-of-week profile of its last weeks (from the store; cached an
+    hour)."""
+    _parking(context.live.registry, parking_id)
+    cache = _TRENDS.get(context.store)
+    if cache is None:
+        cache = _TRENDS[context.store] = TrendCache()
+    moment = context.moment()
+    trend = await cache.get(parking_id, context.store.parking_history, moment.now_ns, moment.timezone)
+    return ParkingTrend(
+        parking=parking_id,
+        timezone=moment.timezone.key,
+        weeks=WEEKS,
+        days_measured=trend.days_measured,
+        enough_history=trend.enough_history,
+        usually_full=[
+            UsuallyFull(days=s.days, start_hour=s.start_hour, end_hour=s.end_hour) for s in trend.usually_full
+        ],
+        hours=[HourOfWeek(**dataclasses.asdict(h)) for h in trend.hours],
     )

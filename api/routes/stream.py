@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
+import anyio
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette.sse import AppStatus
 
-from ridebuy.api.deps import LiveDep
-from ridebuy.api.live_state import LiveState
+from ridebuy.api.context import ApiContext
+from ridebuy.api.deps import ContextDep
+from ridebuy.api.live_state import Subscriber
 from ridebuy.api.schemas import ParkingList
 from ridebuy.api.views import parking_out
 
@@ -16,6 +20,9 @@ router = APIRouter(prefix="/v1", tags=["stream"])
 
 PING_S = 15
 RETRY_MS = 3000
+SHUTDOWN_GRACE_S = 1.0
+"""At shutdown, how long a stream may take to end by itself before it is cancelled (less than uvicorn's graceful
+shutdown timeout, 2 s in the demo and 3 s in ``ridebuy api``)."""
 
 _STREAM_DOC = """\
 `text/event-stream`. On connect: one `snapshot` event whose data is a parking list (as `GET /v1/parkings`).
@@ -29,18 +36,42 @@ data: {"id":"grand-place","name":"Grand-Place",...,"free":8,"status":"ok","last_
 """
 
 
-async def _events(live: LiveState) -> AsyncIterator[ServerSentEvent]:
-    subscriber = live.subscribe()
-    try:
-        snapshot = live.snapshot()
-        parkings = [parking_out(p, snapshot.get(p.id)) for p in live.registry.parkings]
-        yield ServerSentEvent(ParkingList(parkings=parkings).model_dump_json(), event="snapshot", retry=RETRY_MS)
-        while (availability := await subscriber.queue.get()) is not None:
-            parking = live.registry.parking_by_id.get(availability.parking_id)
-            if parking is not None:
-                yield ServerSentEvent(parking_out(parking, availability).model_dump_json(), event="availability")
-    finally:
-        live.unsubscribe(subscriber)
+class _Stream:
+    """One client's event stream; it ends cleanly (a complete HTTP response) when the server shuts down."""
+
+    def __init__(self, context: ApiContext) -> None:
+        self.context = context
+        self.closing = anyio.Event()
+        """Set by sse-starlette when the server shuts down."""
+        self.subscriber: Subscriber | None = None
+
+    async def events(self) -> AsyncIterator[ServerSentEvent]:
+        live = self.context.live
+        self.subscriber = subscriber = live.subscribe()
+        try:
+            if self.closing.is_set():
+                return
+            snapshot = live.snapshot()
+            moment = self.context.moment()
+            parkings = [parking_out(p, snapshot.get(p.id), live.registry, moment) for p in live.registry.parkings]
+            yield ServerSentEvent(ParkingList(parkings=parkings).model_dump_json(), event="snapshot", retry=RETRY_MS)
+            while (availability := await subscriber.queue.get()) is not None:
+                parking = live.registry.parking_by_id.get(availability.parking_id)
+                if parking is not None:
+                    body = parking_out(parking, availability, live.registry, self.context.moment())
+                    yield ServerSentEvent(body.model_dump_json(), event="availability")
+        finally:
+            live.unsubscribe(subscriber)
+
+    async def end_on_shutdown(self) -> None:
+        """End the stream as a dropped listener's ends: the browser's EventSource reconnects to the next server.
+
+        Without it, sse-starlette cancels the response half-way at shutdown (uvicorn then logs "ASGI callable
+        returned without completing response"), or uvicorn's graceful timeout does (a CancelledError traceback).
+        """
+        await self.closing.wait()
+        if self.subscriber is not None:
+            self.subscriber.drop()
 
 
 @router.get(
@@ -49,6 +80,28 @@ async def _events(live: LiveState) -> AsyncIterator[ServerSentEvent]:
     description=_STREAM_DOC,
     responses={200: {"content": {"text/event-stream": {}}, "description": "an endless event stream"}},
 )
-async def stream(live: LiveDep) -> EventSourceResponse:
+async def stream(context: ContextDep) -> EventSourceResponse:
     """Server-sent events of availability changes (live, no polling)."""
-    return EventSourceResponse(_events(live), ping=PING_S)
+    events = _Stream(context)
+    return EventSourceResponse(
+        events.events(),
+        ping=PING_S,
+        shutdown_event=events.closing,
+        shutdown_grace_period=SHUTDOWN_GRACE_S,
+        data_sender_callable=events.end_on_shutdown,
+    )
+
+
+@contextmanager
+def streams_ending() -> Iterator[None]:
+    """End every open event stream of this process while a server stops inside the block.
+
+    sse-starlette learns of a shutdown from uvicorn's signal handler; a uvicorn run in a thread (the demo) has
+    none, so each connected browser held the shutdown until uvicorn's graceful timeout, which then cancelled the
+    stream with a CancelledError traceback. Reset afterwards: the flag is process-wide.
+    """
+    AppStatus.should_exit = True
+    try:
+        yield
+    finally:
+        AppStatus.should_exit = False

@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from ridebuy.devices.codecs.base import StatusValue
-from ridebuy.devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink, rfc3339_ns
+from ridebuy.devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink
 from ridebuy.devices.registry import DeviceFormat
+from ridebuy.devices.times import rfc3339_ns
 
 EVENTS = (EventKind.UP, EventKind.STATUS)
 SUBSCRIPTIONS = tuple(f"application/+/device/+/event/{event.value}" for event in EVENTS)

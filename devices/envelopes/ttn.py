@@ -19,8 +19,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ridebuy.devices.codecs.base import StatusValue
-from ridebuy.devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink, rfc3339_ns
+from ridebuy.devices.envelopes.uplink import DeviceIds, EventKind, Reception, Uplink
 from ridebuy.devices.registry import DeviceFormat
+from ridebuy.devices.times import rfc3339_ns
 
 SUBSCRIPTION = "v3/+/devices/+/up"
 """The filter that receives every uplink of every application the broker user may read."""

@@ -7,10 +7,8 @@ identification, decoding, deduplication and frame-counter checks are written onc
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -112,20 +110,3 @@ class Uplink:
         if self.spreading_factor is not None:
             values["spreading_factor"] = self.spreading_factor
         return values
-
-
-_FRACTION = re.compile(r"^(?P<head>[^.]+)(?:\.(?P<fraction>\d+))?(?P<zone>Z|z|[+-]\d\d:\d\d)$")
-
-
-def rfc3339_ns(text: str) -> int:
-    """An RFC 3339 time with up to nanosecond digits (as both servers write them) -> ns since the epoch."""
-    match = _FRACTION.match(text.strip())
-    if match is None:
-        raise ValueError(f"{text!r} is not an RFC 3339 date-time with an offset")
-    zone = "+00:00" if match["zone"] in ("Z", "z") else match["zone"]
-    try:
-        moment = datetime.fromisoformat(match["head"] + zone)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an RFC 3339 date-time") from None
-    fraction = (match["fraction"] or "")[:9].ljust(9, "0")
-    return int(moment.timestamp()) * 1_000_000_000 + int(fraction)

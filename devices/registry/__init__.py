@@ -7,6 +7,7 @@ The model and its validation live in :mod:`.model` and are re-exported here; :mo
 from ridebuy.devices.registry.model import (
     DEFAULT_HEARTBEAT_S,
     SAMPLE_REGISTRY,
+    BicyclePlaces,
     Counter,
     Device,
     DeviceFormat,
@@ -14,6 +15,7 @@ from ridebuy.devices.registry.model import (
     Parking,
     Registry,
     RegistryError,
+    SecureKind,
     load_registry,
     parse_registry,
     sample_registry_path,
@@ -22,6 +24,7 @@ from ridebuy.devices.registry.model import (
 __all__ = [
     "DEFAULT_HEARTBEAT_S",
     "SAMPLE_REGISTRY",
+    "BicyclePlaces",
     "Counter",
     "Device",
     "DeviceFormat",
@@ -29,6 +32,7 @@ __all__ = [
     "Parking",
     "Registry",
     "RegistryError",
+    "SecureKind",
     "load_registry",
     "parse_registry",
     "sample_registry_path",

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Annotated, Any, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ridebuy.devices.ids import Identifier
+from ridebuy.devices.opening_hours import parse_opening_hours
 from ridebuy.devices.panels import Panel, panel_reference_errors
 
 DEFAULT_HEARTBEAT_S = 900
@@ -40,6 +41,32 @@ class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SecureKind(StrEnum):
+    """How bikes are protected beyond a rack to lock them to."""
+
+    NONE = "none"
+    LOCKER = "locker"
+    """Individual bike lockers."""
+    BIKE_ROOM = "bike_room"
+    """A closed room or shelter (key, badge or code)."""
+    GUARDED = "guarded"
+    """Staff on site."""
+
+
+class BicyclePlaces(_Entry):
+    """Places per bicycle type; what is not listed is a place for any bike."""
+
+    regular: Annotated[int, Field(ge=0, le=100_000)] = 0
+    cargo: Annotated[int, Field(ge=0, le=100_000)] = 0
+    """Places long or wide enough for cargo bikes and trailers."""
+    ebike: Annotated[int, Field(ge=0, le=100_000)] = 0
+    """Places kept for e-bikes (usually next to a charging point)."""
+
+    @property
+    def total(self) -> int:
+        return self.regular + self.cargo + self.ebike
+
+
 class Parking(_Entry):
     id: Identifier
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -48,7 +75,33 @@ class Parking(_Entry):
     capacity: Annotated[int, Field(ge=0, le=100_000)]
     covered: bool = False
     closed: bool = False
-    address: str | None = None
+    address: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    opening_hours: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    """OpenStreetMap ``opening_hours`` syntax (e.g. ``Mo-Sa 07:00-20:00``); none: always open."""
+    secure: SecureKind = SecureKind.NONE
+    places: BicyclePlaces | None = None
+    charging_points: Annotated[int, Field(ge=0, le=100_000)] = 0
+    """E-bike charging sockets."""
+    price: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    """``free``, or the price as a text (``0,50 € / jour``); none: not known."""
+    max_stay_h: Annotated[float, Field(gt=0, le=24 * 365)] | None = None
+    photo_url: Annotated[str, Field(max_length=2000, pattern=r"^https://[^\s/]+(/\S*)?$")] | None = None
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _opening_hours_syntax(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_opening_hours(value)
+        return value
+
+    @model_validator(mode="after")
+    def _places_fit(self) -> Self:
+        if self.places is not None and self.places.total > self.capacity:
+            raise ValueError(
+                f"places add up to {self.places.total} (regular + cargo + ebike), more than the capacity "
+                f"{self.capacity}"
+            )
+        return self
 
 
 class Counter(_Entry):

@@ -20,6 +20,7 @@ from pathlib import Path
 import uvicorn
 
 from ridebuy.api.app import create_app
+from ridebuy.api.routes.stream import streams_ending
 from ridebuy.demo.embedded_broker import EmbeddedBroker
 from ridebuy.demo.settings import DemoSettings
 from ridebuy.devices.registry import Registry, load_registry
@@ -114,6 +115,7 @@ class DemoSystem:
         store_url = self.options.store_url
         if store_url is None:
             assert self.db_path is not None
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)  # the demo's own data directory
             if self.options.reset:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
@@ -241,11 +243,12 @@ class ApiRunner:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        if self.thread is not None:
-            self.thread.join(STOP_TIMEOUT_S)
-            if self.thread.is_alive():
-                log.warning("the API did not stop within %g s; leaving it", STOP_TIMEOUT_S)
+        with streams_ending():  # open /v1/stream connections (a browser showing the page) end at once
+            self.server.should_exit = True
+            if self.thread is not None:
+                self.thread.join(STOP_TIMEOUT_S)
+                if self.thread.is_alive():
+                    log.warning("the API did not stop within %g s; leaving it", STOP_TIMEOUT_S)
         self._sock.close()
 
 

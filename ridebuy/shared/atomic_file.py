@@ -8,10 +8,11 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: Path, text: str, mode: int) -> None:
+def write_atomically(path: Path, text: str, mode: int, group_id: int | None = None) -> None:
     """Replace ``path`` by ``text`` all at once: readers see the old or the new file, never a part.
 
-    The temporary file is created 0600 (``mkstemp``), so a secret is never readable by others, even briefly.
+    The temporary file is created 0600 (``mkstemp``), so a secret is never readable by others, even briefly;
+    ``group_id`` (if given) becomes its group before the mode opens it to that group.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -20,6 +21,8 @@ def write_atomically(path: Path, text: str, mode: int) -> None:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
+        if group_id is not None:
+            os.chown(temporary, -1, group_id)
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:

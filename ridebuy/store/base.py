@@ -19,7 +19,15 @@ class StoreUnavailable(StoreError):
 
 
 class StoreRejected(StoreError):
-    """The store refused the points for good (e.g. a field type conflict): retrying will not help."""
+    """The store refused the points for good (e.g. a field type conflict): retrying will not help.
+
+    A store may have kept the other points of the write (InfluxDB's partial write); ``dropped``, when the store
+    says it, is how many points it refused.
+    """
+
+    def __init__(self, message: str, dropped: int | None = None) -> None:
+        super().__init__(message)
+        self.dropped = dropped
 
 
 @dataclass(frozen=True, slots=True)

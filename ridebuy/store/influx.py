@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,10 @@ from ridebuy.store.urls import InfluxTarget, parse_influx_url
 
 logger = logging.getLogger(__name__)
 
+_DROPPED = re.compile(r"\bdropped=(\d+)")
+"""How many points a partial write refused (InfluxDB 1.x and 2.x end their message with it)."""
+
+STATUS_VALUES = ("battery_v", "battery_pct", "rssi", "snr")
 """The status fields a :class:`DeviceSnapshot` carries."""
 
 
@@ -377,7 +382,11 @@ class InfluxStore:
                         f"InfluxDB at {display} found the request too large (413): write fewer points per call"
                     )
                 if status != 429 and status < 500:
-                    raise StoreRejected(f"InfluxDB at {display} refused the request ({status}): {message}")
+                    dropped = _DROPPED.search(message)
+                    raise StoreRejected(
+                        f"InfluxDB at {display} refused the request ({status}): {message}",
+                        int(dropped[1]) if dropped else None,
+                    )
                 problem = f"InfluxDB at {display} answered {status}: {message}"
                 retry_after = _retry_after_s(response)
             if attempt == attempts:

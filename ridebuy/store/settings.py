@@ -14,7 +14,8 @@ DEFAULT_STORE_URL = "influxdb://127.0.0.1:8086/ridebuy"
 class StoreSettings(SettingsBase):
     store_url: str = Field(
         DEFAULT_STORE_URL,
-        description="influxdb://[user:pass@]host:port/db[?rp=], influxdbs:// for https, or sqlite:///path.db",
+        description="influxdb://[user:pass@]host:port/db[?rp=], influxdbs:// for https, or sqlite:///relative/path.db "
+        "(from the working directory), sqlite:////absolute/path.db (four slashes); the directory must exist",
     )
     store_token: SecretStr | None = Field(None, description="InfluxDB token (2.x/3.x), sent as Authorization")
 

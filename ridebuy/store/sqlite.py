@@ -1,5 +1,9 @@
 """The SQLite store: the embedded default (``sqlite:///path/to/file.db``), no server to run.
 
+URLs follow the usual rule (SQLAlchemy's): ``sqlite:///data/x.db`` is relative to the working directory,
+``sqlite:////srv/x.db`` (four slashes) is absolute. The directory must exist: a mistyped path is refused, not
+created.
+
 Same semantics as the InfluxDB backend (both pass tests/store's contract suite): a point is identified by
 measurement + tags + time and a rewrite merges its fields into the stored ones, so a redelivered message changes
 nothing; reads cut time with :mod:`ridebuy.store.buckets` and aggregate as the InfluxQL of
@@ -139,7 +143,15 @@ class SqliteStore:
 
     @classmethod
     def from_url(cls, url: str) -> SqliteStore:
-        return cls(parse_sqlite_url(url))
+        """The store of a URL; ValueError when its directory does not exist (a typo must not make a new tree)."""
+        path = parse_sqlite_url(url)
+        if not path.parent.is_dir():
+            absolute = f"sqlite:////{quote(str(path))}"
+            hint = "" if path.is_absolute() else f"; three slashes are relative, {absolute} is absolute"
+            raise ValueError(
+                f"the directory {path.parent.absolute()} of the SQLite store does not exist: create it first{hint}"
+            )
+        return cls(path)
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"

@@ -127,7 +127,16 @@ def time_prefix(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+TILE_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8fbf71f0005fe02fe"
+    "a7d6a1a40000000049454e44ae426082"
+)
+"""A 1x1 light-grey PNG: what browser tests answer for map tiles (no test reaches the Internet)."""
+OSM_TILES = "https://tile.openstreetmap.org/**"
+"""The default tile server's requests, for ``context.route`` in browser tests."""
+
 CHROMIUM = Path("/usr/bin/chromium")
+INSECURE_HOST = "ridebuy.test"
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +148,15 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                # A name for the loopback address that is not a secure context (127.0.0.1 and localhost are):
+                # what a page served over plain http from a real host looks like (tests of the cyclist app).
+                f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1",
+            ],
         )
         yield chromium
         chromium.close()

@@ -29,6 +29,7 @@ from ridebuy.store.points import rejection_point
 from ridebuy.store.sqlite import SqliteStore
 from tests.api.fakes import Clock, InProcessApi
 from tests.devices.helpers import SMALL
+from tests.support.registry_files import begin_rewrite_in_place, finish_rewrite_in_place, split_before
 from tests.support.waiting import wait_until
 
 S = 1_000_000_000
@@ -329,3 +330,22 @@ def test_an_edit_made_elsewhere_is_taken_without_a_restart(admin: Admin) -> None
         timeout_s=10,
         what="the API to reload the edited registry",
     )
+
+
+def test_a_registry_rewritten_in_place_is_not_taken_half_written(
+    admin: Admin, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, rest = split_before(admin.registry_file.read_text(), "gare-rack")
+    descriptor = begin_rewrite_in_place(admin.registry_file, first)  # truncated, half written, then a pause
+    wait_until(lambda: "rewritten in place and now lacks 3" in caplog.text, timeout_s=15, what="the half refused")
+    assert "gare-rack" in admin.live.registry.device_by_id
+    admin.live.handle_message(device_topic("gare-rack", "occupancy"), b'{"occupied": 1}', admin.clock())
+    gare = admin.client.get("/v1/parkings/gare").json()
+    assert (gare["status"], gare["free"], gare["unknown"]) == ("ok", 3, 0)
+    finish_rewrite_in_place(descriptor, rest + "- {id: gare-slot-9, kind: slot, parking: gare}\n")
+    wait_until(
+        lambda: "gare-slot-9" in admin.live.registry.device_by_id,
+        timeout_s=10,
+        what="the API to take the finished registry",
+    )
+    assert "gare-rack" in admin.live.registry.device_by_id

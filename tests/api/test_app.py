@@ -255,6 +255,7 @@ def test_the_docs_are_complete_and_served_without_a_cdn(api: Api) -> None:
         "/v1/parkings.geojson",
         "/v1/parkings/{parking_id}",
         "/v1/parkings/{parking_id}/history",
+        "/v1/parkings/{parking_id}/trend",
         "/v1/counters",
         "/v1/counters/{counter_id}/counts",
         "/v1/devices",
@@ -303,7 +304,15 @@ def test_the_web_page_and_its_assets_are_served_here(api: Api) -> None:
     centre = json.loads(config[1])["centre"]
     assert centre == pytest.approx({"lat": (50.6716 + 50.67 + 50.67) / 3, "lon": (5.077 + 5.08 + 5.08) / 3})
     assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)
-    assert len(assets) == 3
+    assert set(assets) == {
+        "/static/favicon.svg",
+        "/static/icons/icon-192.png",
+        "/static/app.js",
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/leaflet/leaflet.css",
+        "/static/vendor/leaflet.markercluster/leaflet.markercluster.js",
+        "/static/vendor/leaflet.markercluster/MarkerCluster.css",
+    }
     for asset in assets:
         assert api.client.get(asset).status_code == 200, asset
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page.text)

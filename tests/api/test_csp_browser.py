@@ -7,7 +7,7 @@ import contextlib
 
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect
 
-from tests.api.conftest import Stack
+from tests.api.conftest import OSM_TILES, TILE_PNG, Stack
 
 
 def _inline_script_runs(page: Page) -> bool:
@@ -19,6 +19,8 @@ def _inline_script_runs(page: Page) -> bool:
 def test_the_page_and_the_docs_work_under_the_policy(stack: Stack, browser: Browser) -> None:
     stack.start_api()
     context = browser.new_context(locale="fr-BE")
+    # Map tiles from the default server, answered here (no Internet in tests): the policy must let them show.
+    context.route(OSM_TILES, lambda route: route.fulfill(status=200, content_type="image/png", body=TILE_PNG))
     page = context.new_page()
     problems: list[str] = []
     violations: list[str] = []
@@ -30,6 +32,8 @@ def test_the_page_and_the_docs_work_under_the_policy(stack: Stack, browser: Brow
     page.on("console", on_console)
     page.goto(stack.url + "/")
     expect(page.locator("li.parking")).to_have_count(3)
+    expect(page.locator(".leaflet-tile-loaded").first).to_be_attached()  # tiles allowed by img-src
+    expect(page.locator(".pin").first).to_be_visible()
     assert violations == [] and problems == []
 
     page.goto(stack.url + "/docs")

@@ -102,3 +102,11 @@ def test_a_listener_that_falls_behind_is_dropped_with_an_end_mark() -> None:
     change = quick.queue.get_nowait()
     assert change is not None and change.occupied == 3
     live.unsubscribe(quick)
+
+
+def test_a_device_clock_that_ran_ahead_then_was_corrected_is_followed_at_once() -> None:
+    live = LiveState(small_registry(), ApiMetrics())
+    message(live, "gare-rack", "occupancy", {"ts": (NOW + 240 * S) // 1_000_000, "occupied": 3})
+    message(live, "gare-rack", "occupancy", {"ts": (NOW + 10 * S) // 1_000_000, "occupied": 1}, NOW + 10 * S)
+    gare = live.availability("gare")
+    assert gare is not None and gare.occupied == 1

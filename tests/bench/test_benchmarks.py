@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from bench import api_load, backlog_drain, freshness, memory, paho_ceiling, pipeline, profile_summary, scale_out
+from bench import (
+    api_load,
+    backlog_drain,
+    freshness,
+    memory,
+    page_load,
+    paho_ceiling,
+    pipeline,
+    profile_summary,
+    scale_out,
+)
 from bench.machine import describe
 from bench.workload import Town, stream
 
@@ -81,3 +91,11 @@ def test_profile_summary_reads_collapsed_stacks(tmp_path: Path) -> None:
     lines = profile_summary.summarise(profile, thread="mqtt-network")
     assert lines[0] == "3 samples"
     assert any("decode (devices/native.py)" in line for line in lines)
+
+
+def test_page_load_times_the_list_and_weighs_the_page(bench_rig: None) -> None:
+    figures = page_load.run(runs=1, profile="fast-3g")
+    assert figures[0].list_painted_ms > 0
+    assert figures[0].live_list_ms >= figures[0].list_painted_ms
+    assert figures[0].bytes_by_type.get("Script", 0) > 40_000  # Leaflet came over the (throttled) wire
+    assert "list painted" in "\n".join(page_load.lines(figures, "fast-3g"))

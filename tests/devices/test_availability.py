@@ -90,3 +90,22 @@ def test_restore_then_expire_seeds_the_fold() -> None:
     fold.expire(T0 + 10 * S)
     gare = fold.current("gare")
     assert gare is not None and (gare.free, gare.status) == (2, ParkingStatus.OK)
+
+
+def test_a_reading_from_the_future_does_not_freeze_the_live_figure() -> None:
+    # The device's clock ran 240 s ahead (within the 300 s allowance), then was corrected.
+    fold = AvailabilityFold(small_registry())
+    fold.apply(rack("gare-rack", "gare", 3, T0 + 240 * S), T0)
+    changed = fold.apply(rack("gare-rack", "gare", 1, T0 + 10 * S), T0 + 10 * S)
+    gare = fold.current("gare")
+    assert gare is not None and gare.occupied == 1
+    assert [a.occupied for a in changed] == [1]
+    assert gare.last_updated_ns == T0 + 10 * S  # never in the future
+
+
+def test_a_future_time_restored_from_the_store_does_not_freeze_the_live_figure() -> None:
+    fold = AvailabilityFold(small_registry())
+    fold.restore("gare-rack", 3, T0 + 240 * S, T0 + 240 * S, now_ns=T0)
+    fold.apply(rack("gare-rack", "gare", 1, T0 + 10 * S), T0 + 10 * S)
+    gare = fold.current("gare")
+    assert gare is not None and gare.occupied == 1

@@ -118,3 +118,44 @@ def test_redelivered_passage_maps_to_the_same_time() -> None:
     ts = 1_777_875_300_000 * 10**6
     assert passage_point_ns(ts, None, payload) == passage_point_ns(ts, None, payload)
     assert passage_point_ns(ts, 41, b"a") == passage_point_ns(ts, 41, b"b") == ts + 41
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [
+        1_795_795_055,  # epoch seconds: read as milliseconds it is 1970-01-21
+        0,
+        "2009-12-31T23:59:59Z",
+        "2026-W19-1T08:15:00Z",  # ISO 8601 week date
+        "2026-124T08:15:00Z",  # ISO 8601 ordinal date
+        "20260504T081500Z",  # ISO 8601 basic format
+        "2026-05-04 08:15:00Z",  # a space for T
+        "2026-05-04T08:15Z",  # no seconds
+        "2026-05-04T08:15:00+0200",  # offset without its colon
+        "2026-05-04T24:00:00Z",
+        "2026-02-30T08:15:00Z",
+        "2026-05-04T08:15:00+24:00",
+    ],
+)
+def test_implausible_or_non_rfc3339_times_are_refused(ts: object) -> None:
+    with pytest.raises(Rejected, match="ts") as refused:
+        decode("gp-rack-1", "occupancy", {"occupied": 1, "ts": ts})
+    assert refused.value.reason is RejectReason.INVALID_PAYLOAD
+
+
+def test_epoch_seconds_are_refused_with_a_hint() -> None:
+    with pytest.raises(Rejected, match="epoch seconds"):
+        decode("gp-rack-1", "occupancy", {"occupied": 1, "ts": 1_795_795_055})
+
+
+@pytest.mark.parametrize(
+    ("ts", "ns"),
+    [
+        ("2026-05-04t06:15:00z", 1_777_875_300 * 10**9),
+        ("2026-05-04T08:15:00.123456789+02:00", 1_777_875_300_123_456_789),
+        ("2026-05-04T06:15:00.5Z", 1_777_875_300_500_000_000),
+    ],
+)
+def test_rfc3339_in_either_case_with_up_to_nanoseconds(ts: str, ns: int) -> None:
+    reading = decode("gp-rack-1", "occupancy", {"occupied": 1, "ts": ts})
+    assert isinstance(reading, OccupancyReading) and reading.ts_ns == ns

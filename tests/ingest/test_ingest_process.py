@@ -10,10 +10,12 @@ from pathlib import Path
 import yaml
 
 from ridebuy.devices.rejections import RejectReason
+from tests.devices.helpers import SMALL
 from tests.ingest.conftest import IngestFactory, stored_everything_published
 from tests.support.mqtt import mosquitto_pub, publish_all
 from tests.support.ports import free_port
 from tests.support.processes import Processes
+from tests.support.registry_files import begin_rewrite_in_place, finish_rewrite_in_place, registry_text, split_before
 from tests.support.servers import InfluxDB, Mosquitto
 from tests.support.waiting import wait_until
 
@@ -228,6 +230,22 @@ def test_bad_registry_edit_keeps_the_running_registry(
     mosquitto_pub(mosquitto.url, TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": TS_MS, "occupied": 1}))
     wait_until(lambda: influxdb.count(database, "occupancy") == 1, what="data still flowing")
     assert influxdb.count(database, "ingest_errors") == 0  # not taken for an unknown device
+
+
+def test_a_registry_rewritten_in_place_is_not_taken_half_written(
+    mosquitto: Mosquitto, influxdb: InfluxDB, database: str, start_ingest: IngestFactory, registry_file: Path
+) -> None:
+    registry_file.write_text(registry_text(SMALL))
+    ingest = start_ingest(influxdb, database)
+    first, rest = split_before(registry_file.read_text(), "gare-rack")
+    descriptor = begin_rewrite_in_place(registry_file, first)  # truncated, half written, then a pause
+    ingest.wait_for_log("rewritten in place and now lacks 3", timeout_s=15)
+    topic = TOPIC.format("gare-rack", "occupancy")
+    publish_all(mosquitto.url, [(topic, json.dumps({"ts": TS_MS + n, "occupied": n % 3})) for n in range(100)])
+    wait_until(lambda: influxdb.count(database, "occupancy") == 100, what="the readings of gare-rack")
+    assert influxdb.count(database, "ingest_errors") == 0
+    finish_rewrite_in_place(descriptor, rest)
+    ingest.wait_for_log("registry reloaded: 6 devices")
 
 
 def test_shared_workers_write_data_and_one_availability_worker_writes_availability(

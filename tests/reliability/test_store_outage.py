@@ -22,6 +22,7 @@ from tests.support.waiting import wait_until
 
 OUTAGE_S = float(os.environ.get("RIDEBUY_OUTAGE_S", "60"))
 RATE_PER_S = 1_000
+FULL_SPOOL_OUTAGE_S = float(os.environ.get("RIDEBUY_FULL_SPOOL_OUTAGE_S", "40"))
 
 
 def health(port: int) -> dict[str, object]:
@@ -101,9 +102,19 @@ def test_full_spool_holds_messages_at_the_broker_and_loses_nothing(
     wait_until(lambda: health(port)["spool_full"], timeout_s=60, what="the spool to fill up")
     assert "spool full" in " ".join(health(port)["problems"])  # type: ignore[arg-type]
     ingest.wait_for_log("cannot spool")
+    time.sleep(FULL_SPOOL_OUTAGE_S)  # long enough for the retry backoff to have grown to its 30 s ceiling
     private_influxdb.start()
+    back = time.monotonic()
+    wait_until(lambda: passages_stored(private_influxdb, database)[0] > 0, timeout_s=60, what="writing to resume")
+    resumed_s = time.monotonic() - back
     wait_until(lambda: passages_stored(private_influxdb, database)[0] >= messages, timeout_s=120, what="all passages")
     assert passages_stored(private_influxdb, database) == (messages, messages)
+    # Every flag clears once the backlog is stored: nothing is pending, nothing is held at the broker.
+    wait_until(lambda: health(port)["pending_messages"] == 0, timeout_s=30, what="nothing pending")
+    after = health(port)
+    assert (after["status"], after["spool_full"], after["problems"]) == ("ok", False, [])
+    record_figures("full_spool_recovery", messages=messages, resumed_after_store_back_s=round(resumed_s, 1))
+    assert resumed_s < 5  # the store is probed: no waiting out a 15-30 s backoff
 
 
 def test_corrupted_spool_on_start_is_reported_and_its_good_part_replayed(

@@ -10,6 +10,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from ridebuy.shared.brokers import parse_broker_url
@@ -30,11 +32,17 @@ class Probe:
         protocol: MQTTProtocolVersion = V311,
         client_id: str = "",
         ca_certs: Path | None = None,
+        persistent: bool = False,
     ) -> None:
         self.broker = parse_broker_url(url)
         self.protocol = protocol
+        self.persistent = persistent
         self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id or f"probe-{uuid.uuid4().hex[:12]}", protocol=protocol
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or f"probe-{uuid.uuid4().hex[:12]}",
+            protocol=protocol,
+            # MQTT 3.1.1 only (MQTT 5 says it at connect): keep the session and its queued messages.
+            clean_session=not persistent if protocol is V311 else None,
         )
         if self.broker.tls:
             self.client.tls_set(ca_certs=str(ca_certs) if ca_certs else None)
@@ -45,7 +53,9 @@ class Probe:
         self._subacks: dict[int, list[ReasonCode]] = {}
         self._pubacks: dict[int, ReasonCode] = {}
         self._acked = threading.Condition()
+        self.disconnects = 0
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self.client.on_publish = self._on_publish
@@ -53,6 +63,9 @@ class Probe:
     # paho callbacks (its network thread) ---------------------------------------------------------------------
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any) -> None:
         self._connack.put(reason)
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any) -> None:
+        self.disconnects += 1
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self.received.put((message.topic, bytes(message.payload)))
@@ -72,7 +85,12 @@ class Probe:
     # test side -------------------------------------------------------------------------------------------
     def connect(self) -> ReasonCode:
         """Connect and return the CONNACK reason code; on a refusal the client is stopped (no reconnect loop)."""
-        self.client.connect(self.broker.host, self.broker.port)
+        if self.protocol is V5 and self.persistent:
+            expiry = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            expiry.SessionExpiryInterval = 3600
+            self.client.connect(self.broker.host, self.broker.port, clean_start=False, properties=expiry)
+        else:
+            self.client.connect(self.broker.host, self.broker.port)
         self.client.loop_start()
         try:
             reason = self._connack.get(timeout=TIMEOUT_S)

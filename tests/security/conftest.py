@@ -10,7 +10,7 @@ import pytest
 from paho.mqtt.enums import MQTTProtocolVersion
 
 from ridebuy.cli import main
-from ridebuy.devices.mosquitto_acl import parse_credentials
+from ridebuy.devices.mosquitto_acl import LISTENER_OPTIONS, parse_credentials
 from tests.conftest import _need
 from tests.security.clients import V311, Probe
 from tests.support.registries import counter, counting, parking, rack, registry_data, slot, write_registry
@@ -61,7 +61,7 @@ def secured(tmp_path: Path, registry_file: Path) -> Iterator[SecuredBroker]:
     """A private Mosquitto with anonymous access off and the generated password and ACL files."""
     _need("mosquitto")
     files = tmp_path / "mqtt-auth"
-    assert generate(registry_file, files) == 0
+    assert generate(registry_file, files, "--ingest-workers", "2") == 0
     broker = Mosquitto(
         tmp_path / "mosquitto",
         extra_config="\n".join(
@@ -72,6 +72,7 @@ def secured(tmp_path: Path, registry_file: Path) -> Iterator[SecuredBroker]:
                 # As in the generated mosquitto.conf. With the fixture's 0 (no limit), Debian's 2.0.11 (patched for
                 # CVE-2023-28366) disconnects every client whose PUBLISH it refuses.
                 "max_queued_messages 1000000",
+                *LISTENER_OPTIONS,  # after the fixture's listener line, as the generated conf has them
             ]
         ),
     )

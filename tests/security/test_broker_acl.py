@@ -142,7 +142,7 @@ def test_a_device_publishes_with_mosquitto_pub_and_its_credentials(secured: Secu
 def test_the_ingest_reads_every_device_through_a_shared_subscription(
     connected: Connect, protocol: MQTTProtocolVersion
 ) -> None:
-    workers = [connected(INGEST, protocol) for _ in range(2)]
+    workers = [connected(INGEST, protocol), connected(f"{INGEST}-2", protocol)]  # a user per worker
     for worker in workers:
         assert not worker.subscribe(f"$share/ridebuy-ingest/{SUBSCRIPTION}").is_failure
     sent = []

@@ -13,6 +13,7 @@ from ridebuy.devices.mosquitto_acl import parse_credentials
 from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import generate
+from tests.support.certificates import self_signed_certificate
 from tests.support.ports import free_port, wait_for_port
 from tests.support.processes import Processes
 from tests.support.servers import Mosquitto
@@ -46,18 +47,8 @@ class GeneratedConfMosquitto(Mosquitto):
 
 @pytest.fixture
 def certificate(tmp_path: Path, processes: Processes) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (openssl), playing the deployment's certfile and keyfile."""
-    cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
-    processes.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
-            *("-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"),
-            *("-addext", "subjectAltName=IP:127.0.0.1"),
-        ],
-        check=True,
-        timeout_s=30,
-    )
-    return cert, key
+    """A self-signed certificate for 127.0.0.1, playing the deployment's certfile and keyfile."""
+    return self_signed_certificate(tmp_path, processes)
 
 
 @pytest.fixture
@@ -107,3 +98,46 @@ def test_the_generated_conf_secures_both_listeners(
         assert Probe(url, None, None, V5, ca_certs=ca).connect().value == NOT_AUTHORIZED
     deployed.stop()
     assert (deployed.workdir.parent / "data" / "mosquitto.db").is_file(), "persistence goes to --data-dir"
+
+
+@pytest.mark.parametrize("listener", ["plain", "tls"])
+def test_a_device_cannot_take_over_the_ingests_session(
+    deployed: GeneratedConfMosquitto, certificate: tuple[Path, Path], listener: str
+) -> None:
+    """A device connecting with the client id ``ridebuy-ingest`` and a clean session would wipe the messages
+    queued for the ingest and kick a running ingest off: the generated conf makes every client id the username."""
+    credentials = parse_credentials((deployed.conf.parent / "credentials.yaml").read_text(), "credentials.yaml")
+    tls_url = f"mqtts://127.0.0.1:{deployed.tls_port}"
+    url, ca = (deployed.url, None) if listener == "plain" else (tls_url, certificate[0])
+    topic = device_topic("gp-rack-1", MessageKind.STATUS)
+
+    def ingest() -> Probe:
+        probe = Probe(url, "ridebuy-ingest", credentials["ridebuy-ingest"], V311, "ridebuy-ingest", ca, persistent=True)
+        assert probe.connect().value == 0
+        return probe
+
+    def intruder() -> Probe:
+        """Another device's valid credentials, the ingest's client id, a clean session."""
+        probe = Probe(url, "gp-slot-01", credentials["gp-slot-01"], V311, client_id="ridebuy-ingest", ca_certs=ca)
+        assert probe.connect().value == 0  # accepted, but as the client 'gp-slot-01'
+        return probe
+
+    first = ingest()
+    first.subscribe(SUBSCRIPTION)
+    first.close()  # the ingest is away: its session queues what devices send
+    device = Probe(url, "gp-rack-1", credentials["gp-rack-1"], V311, ca_certs=ca)
+    assert device.connect().value == 0
+    for number in range(5):
+        device.publish(topic, f"queued {number}")
+    intruder().close()
+    back = ingest()
+    try:
+        assert [back.next_message() for _ in range(5)] == [(topic, f"queued {n}".encode()) for n in range(5)]
+        stranger = intruder()  # while the ingest is connected: it must stay connected
+        device.publish(topic, b"after")
+        assert back.next_message() == (topic, b"after")
+        assert back.client.is_connected() and back.disconnects == 0
+        stranger.close()
+    finally:
+        back.close()
+        device.close()

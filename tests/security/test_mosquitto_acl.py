@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ from tests.support.processes import Processes
 from tests.support.registries import Entry
 
 
-def _users(registry: dict[str, list[Entry]] = REGISTRY, **kwargs: bool) -> dict[str, MqttUser]:
+def _users(registry: dict[str, list[Entry]] = REGISTRY, **kwargs: Any) -> dict[str, MqttUser]:
     return {user.name: user for user in plan_users(parse_registry(registry, "test.yaml"), **kwargs)}
 
 
@@ -158,3 +159,13 @@ def test_credentials_round_trip_and_bad_files_are_named() -> None:
         parse_credentials("- a list", "c.yaml")
     with pytest.raises(AclError, match=r"c\.yaml"):
         parse_credentials("a: [unclosed", "c.yaml")
+
+
+def test_each_ingest_worker_and_api_replica_gets_its_own_user() -> None:
+    """A client id is its username in the generated conf, so two processes must never share a user."""
+    users = _users(ingest_workers=3, api_replicas=2)
+    assert {"ridebuy-ingest", "ridebuy-ingest-2", "ridebuy-ingest-3", "ridebuy-api", "ridebuy-api-2"} <= set(users)
+    assert users["ridebuy-ingest-3"].read == users["ridebuy-ingest"].read
+    assert users["ridebuy-api-2"].write == ()
+    with pytest.raises(AclError, match="at least 1"):
+        _users(ingest_workers=0)

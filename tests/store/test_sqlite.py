@@ -281,3 +281,28 @@ def test_a_file_left_by_a_killed_writer_opens_again_with_every_committed_batch(
     assert total >= committed * 100  # everything reported as written is there
     store.write([passage("cl-count-1", "centre-north", T0 + 59 * S)])  # and the file takes writes again
     store.close()
+
+
+def test_a_url_whose_directory_does_not_exist_is_refused_with_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sqlite:///srv/ridebuy.db`` is srv/ridebuy.db under the working directory (the usual URL rule): a person
+    who meant /srv is told so instead of getting a new tree created where they did not look."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"directory .*/srv of the SQLite store does not exist.*sqlite:////srv/"):
+        SqliteStore.from_url("sqlite:///srv/ridebuy.db")
+    with pytest.raises(ValueError, match=r"does not exist: create it first$"):
+        SqliteStore.from_url(f"sqlite:///{tmp_path}/missing/ridebuy.db")
+    assert not (tmp_path / "srv").exists()
+    (tmp_path / "srv").mkdir()
+    relative = SqliteStore.from_url("sqlite:///srv/ridebuy.db")
+    relative.ensure_ready()
+    relative.close()
+    assert (tmp_path / "srv" / "ridebuy.db").is_file()
+
+
+def test_the_help_states_the_slash_rule() -> None:
+    from ridebuy.store.settings import StoreSettings
+
+    description = StoreSettings.model_fields["store_url"].description or ""
+    assert "sqlite:///relative/path.db" in description and "sqlite:////absolute/path.db" in description

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from collections.abc import Iterable
@@ -30,7 +31,7 @@ def publish_all(url: str, messages: Iterable[tuple[str, bytes | str]], qos: int 
         return len(infos)
     finally:
         client.disconnect()
-        client.loop_stop()
+        _stop_loop(client)
 
 
 def mosquitto_pub(url: str, topic: str, payload: bytes | str, qos: int = 1) -> None:
@@ -84,4 +85,11 @@ class Publisher:
 
     def close(self) -> None:
         self._client.disconnect()
-        self._client.loop_stop()
+        _stop_loop(self._client)
+
+
+def _stop_loop(client: mqtt.Client) -> None:
+    """``loop_stop`` after ``disconnect``: paho's network thread may end between loop_stop's check of its thread and
+    the join (it then raises AttributeError on None); the thread being gone is what we wanted."""
+    with contextlib.suppress(AttributeError):
+        client.loop_stop()
