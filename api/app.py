@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -127,7 +128,14 @@ def create_app(
 
             if listen:
                 broker = parse_broker_url(settings.mqtt_url)
-                tasks.start_soon(listen_forever, broker, live, metrics, clock_ns, on_connect)
+                tasks.start_soon(
+                    functools.partial(listen_forever, on_client=panel_service.link.set),
+                    broker,
+                    live,
+                    metrics,
+                    clock_ns,
+                    on_connect,
+                )
                 with anyio.move_on_after(FIRST_CONNECT_WAIT_S):
                     await connected.wait()
             if not await _bootstrap(context):

@@ -7,7 +7,11 @@ current state at once. Over MQTT 5 each message carries a Message Expiry Interva
 stops, the broker drops the retained state instead of handing out old figures for ever. A panel removed from the
 registry has its retained message cleared (an empty retained payload).
 
-Each API replica publishes the same state; their messages agree, so no leader is needed. Only the API's MQTT user
+Messages go out on the live-state subscription's connection (:class:`MqttLink`, filled by
+api.live_subscription): one connection per API replica, as a broker that binds client ids to usernames requires.
+While it is down nothing is published; after a reconnection everything is published again at once.
+
+Each API replica publishes the same state; their messages agree, so no leader is needed. Only the API's MQTT users
 may write below ``ridebuy/v1/panels/`` (ridebuy.devices.mosquitto_acl).
 """
 
@@ -15,9 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
-import ssl
 import time
-import uuid
 from typing import Protocol
 
 import aiomqtt
@@ -28,8 +30,6 @@ from paho.mqtt.properties import Properties
 from ridebuy.api.caching import render
 from ridebuy.api.panels import PanelOut
 from ridebuy.devices.panels import panel_topic
-from ridebuy.shared.backoff import Backoff
-from ridebuy.shared.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +42,29 @@ class PanelSource(Protocol):
         """The current body of every panel of the registry, by panel id."""
 
 
+class MqttLink:
+    """The API's connected MQTT client, or None while there is none."""
+
+    def __init__(self) -> None:
+        self.client: aiomqtt.Client | None = None
+
+    def set(self, client: aiomqtt.Client | None) -> None:
+        self.client = client
+
+
 def change_key(body: PanelOut) -> str:
     """What a panel shows, without the measurement times (they move with every message, the figures do not)."""
     return body.model_dump_json(exclude={"parkings": {"__all__": {"last_updated"}}})
 
 
 class _Published:
-    """What was last published per panel and when (monotonic seconds)."""
+    """What was last published per panel and when (monotonic seconds), on one connection; and which panels this
+    process ever gave a retained state (to clear it when a panel leaves the registry)."""
 
     def __init__(self) -> None:
         self.keys: dict[str, tuple[str, float]] = {}
+        self.client: aiomqtt.Client | None = None
+        self.retained: set[str] = set()
 
     def due(self, panel_id: str, key: str, now_s: float, interval_s: float) -> bool:
         last = self.keys.get(panel_id)
@@ -59,38 +72,23 @@ class _Published:
 
 
 async def publish_panels_forever(
-    broker: BrokerAddress,
-    source: PanelSource,
-    interval_s: float,
-    check_s: float = CHECK_S,
-    backoff: Backoff | None = None,
+    link: MqttLink, source: PanelSource, interval_s: float, mqtt_v5: bool = True, check_s: float = CHECK_S
 ) -> None:
-    """Publish until cancelled, reconnecting for ever with jittered backoff."""
-    backoff = backoff or Backoff()
-    identifier = f"ridebuy-api-{uuid.uuid4().hex[:12]}"
-    expiry_s = math.ceil(interval_s * EXPIRY_PERIODS)
+    """Publish until cancelled, whenever ``link`` has a connected client."""
+    expiry_s = math.ceil(interval_s * EXPIRY_PERIODS) if mqtt_v5 else None
+    published = _Published()
     while True:
-        try:
-            async with aiomqtt.Client(
-                broker.host,
-                broker.port,
-                username=broker.username,
-                password=broker.password,
-                identifier=identifier,
-                protocol=aiomqtt.ProtocolVersion.V5 if broker.mqtt_v5 else aiomqtt.ProtocolVersion.V311,
-                tls_context=ssl.create_default_context() if broker.tls else None,
-                keepalive=30,
-            ) as client:
-                backoff.reset()
-                log.info("publishing display panels on %s", broker.display)
-                published = _Published()  # a new connection republishes everything at once
-                while True:
-                    await _publish_due(client, source, published, interval_s, expiry_s if broker.mqtt_v5 else None)
-                    await anyio.sleep(check_s)
-        except aiomqtt.MqttError as exc:
-            wait_s = backoff.next_delay()
-            log.warning("panel publisher, broker %s: %s; reconnecting in %.1f s", broker.display, exc, wait_s)
-            await anyio.sleep(wait_s)
+        client = link.client
+        if client is not published.client:  # a new connection (or none): everything is due again
+            published.keys.clear()
+            published.client = client
+        if client is not None:
+            try:
+                await _publish_due(client, source, published, interval_s, expiry_s)
+            except aiomqtt.MqttError as exc:  # the subscription reconnects; publish again on its next connection
+                log.debug("panel publish failed: %s", exc)
+                published.keys.clear()
+        await anyio.sleep(check_s)
 
 
 async def _publish_due(
@@ -106,9 +104,11 @@ async def _publish_due(
             panel_topic(panel_id), render(body).content, qos=1, retain=True, properties=_expiring(expiry_s)
         )
         published.keys[panel_id] = (key, now_s)
-    for panel_id in [p for p in published.keys if p not in bodies]:
+        published.retained.add(panel_id)
+    for panel_id in sorted(published.retained - set(bodies)):
         await client.publish(panel_topic(panel_id), b"", qos=1, retain=True)  # clears the retained state
-        del published.keys[panel_id]
+        published.retained.discard(panel_id)
+        published.keys.pop(panel_id, None)
         log.info("display panel %s left the registry: its retained state is cleared", panel_id)
 
 

@@ -9,7 +9,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from ridebuy.api.context import ApiContext
-from ridebuy.api.panel_publisher import publish_panels_forever
+from ridebuy.api.panel_publisher import MqttLink, publish_panels_forever
 from ridebuy.api.panels import PanelOut, panel_out
 from ridebuy.api.ride_and_buy_line import RideAndBuyLine
 from ridebuy.api.settings import ApiSettings
@@ -38,6 +38,8 @@ class PanelService:
         self.line = RideAndBuyLine(
             assumptions_from(settings), ZoneInfo(settings.town_timezone), settings.panel_ride_and_buy_refresh_s
         )
+        self.link = MqttLink()
+        """The live-state subscription's connection (api.live_subscription fills it): the panels go out on it."""
 
     def panel(self, panel_id: str) -> Panel | None:
         return self.context.live.registry.panel_by_id.get(panel_id)
@@ -49,10 +51,12 @@ class PanelService:
         return {panel.id: self.body(panel) for panel in self.context.live.registry.panels}
 
     def start(self, tasks: TaskGroup, broker: BrokerAddress | None) -> None:
-        """Count passages for the Ride and Buy line; publish on MQTT when ``broker`` is given."""
+        """Count passages for the Ride and Buy line; publish on MQTT (through :attr:`link`) when ``broker`` is
+        given."""
         tasks.start_soon(self._count_forever)
         if broker is not None:
-            tasks.start_soon(publish_panels_forever, broker, self, self.context.settings.panel_publish_interval_s)
+            interval_s = self.context.settings.panel_publish_interval_s
+            tasks.start_soon(publish_panels_forever, self.link, self, interval_s, broker.mqtt_v5)
 
     async def _count_forever(self) -> None:
         while True:

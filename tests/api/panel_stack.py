@@ -54,6 +54,8 @@ class Subscriber:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"sign-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv5
         )
+        if broker.username is not None:
+            self.client.username_pw_set(broker.username, broker.password)
         self.client.on_message = self._on_message
         self.client.on_connect = lambda client, userdata, flags, reason, props: client.subscribe(topic_filter, 1)
         self.client.connect(broker.host, broker.port)
