@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import aiomqtt
 import anyio
+from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
 
 from ridebuy.api.live_state import LiveState
 from ridebuy.api.metrics import ApiMetrics
@@ -55,7 +56,7 @@ async def listen_forever(
                 protocol=aiomqtt.ProtocolVersion.V5 if broker.mqtt_v5 else aiomqtt.ProtocolVersion.V311,
                 # No session kept either way: MQTT 5's clean start (session expiry 0), 3.1.1's clean session.
                 clean_session=None if broker.mqtt_v5 else True,
-                clean_start=True,
+                clean_start=True if broker.mqtt_v5 else MQTT_CLEAN_START_FIRST_ONLY,  # 3.1.1 has no clean start
                 tls_context=ssl.create_default_context() if broker.tls else None,
                 keepalive=30,
             ) as client:
