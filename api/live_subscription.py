@@ -4,6 +4,11 @@ Each API replica folds the full stream itself (docs/design.md, scale), so the su
 session. Messages missed while disconnected are not replayed; ``on_connect`` lets the app re-read the store after a
 reconnection (the ingest, with its persistent session, stored them). The loop follows aiomqtt's reconnection
 guide: connect, subscribe, iterate; on ``MqttError`` wait a jittered, growing delay and start again.
+
+The connection is also the API's one way to publish (the display panels, api.panel_publisher): ``on_client`` is
+handed the connected client, and None when it is gone. One connection per replica, because a broker configured
+with ``use_username_as_clientid`` (ridebuy.devices.mosquitto_acl) lets each user hold only one. MQTT 5 unless the
+broker URL says ``protocol=3.1.1``, so that published messages may carry an expiry.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Callable
 
 import aiomqtt
 import anyio
+from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
 
 from ridebuy.api.live_state import LiveState
 from ridebuy.api.metrics import ApiMetrics
@@ -33,6 +39,7 @@ async def listen_forever(
     clock_ns: Callable[[], int] = time.time_ns,
     on_connect: Callable[[], None] | None = None,
     backoff: Backoff | None = None,
+    on_client: Callable[[aiomqtt.Client | None], None] | None = None,
 ) -> None:
     """Fold the native MQTT stream into ``live`` until cancelled, reconnecting for ever (jittered backoff keeps
     a fleet of replicas from reconnecting in lockstep after a broker restart)."""
@@ -46,7 +53,10 @@ async def listen_forever(
                 username=broker.username,
                 password=broker.password,
                 identifier=identifier,
-                clean_session=True,
+                protocol=aiomqtt.ProtocolVersion.V5 if broker.mqtt_v5 else aiomqtt.ProtocolVersion.V311,
+                # No session kept either way: MQTT 5's clean start (session expiry 0), 3.1.1's clean session.
+                clean_session=None if broker.mqtt_v5 else True,
+                clean_start=True if broker.mqtt_v5 else MQTT_CLEAN_START_FIRST_ONLY,  # 3.1.1 has no clean start
                 tls_context=ssl.create_default_context() if broker.tls else None,
                 keepalive=30,
             ) as client:
@@ -55,6 +65,8 @@ async def listen_forever(
                 _connected(live, metrics, True)
                 if on_connect is not None:
                     on_connect()
+                if on_client is not None:
+                    on_client(client)
                 log.info("live state subscribed to %s on %s", ", ".join(ALL_SUBSCRIPTIONS), broker.display)
                 async for message in client.messages:
                     payload = message.payload
@@ -68,6 +80,8 @@ async def listen_forever(
             await anyio.sleep(wait_s)
         finally:
             _connected(live, metrics, False)
+            if on_client is not None:
+                on_client(None)
 
 
 def _connected(live: LiveState, metrics: ApiMetrics, value: bool) -> None:

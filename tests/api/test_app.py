@@ -260,6 +260,8 @@ def test_the_docs_are_complete_and_served_without_a_cdn(api: Api) -> None:
         "/v1/counters/{counter_id}/counts",
         "/v1/devices",
         "/v1/stream",
+        "/v1/panels/{panel_id}",
+        "/v1/panels/{panel_id}.txt",
         "/healthz",
         "/readyz",
         "/metrics",
