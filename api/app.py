@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,8 +21,9 @@ from ridebuy.api.geo import Position
 from ridebuy.api.live_state import BatteryThresholds, LiveState
 from ridebuy.api.live_subscription import listen_forever
 from ridebuy.api.metrics import ApiMetrics
+from ridebuy.api.panel_service import PanelService
 from ridebuy.api.ratelimit import RateLimit
-from ridebuy.api.routes import admin, counters, devices, health, parkings, stream, web
+from ridebuy.api.routes import admin, counters, devices, health, open_data, panels, parkings, stream, web
 from ridebuy.api.security import BodyLimit, SecurityHeaders
 from ridebuy.api.settings import ApiSettings
 from ridebuy.api.store_access import StoreAccess
@@ -55,7 +57,13 @@ _TAGS = [
     {"name": "counters", "description": "counting sites and their passages"},
     {"name": "devices", "description": "device health"},
     {"name": "stream", "description": "server-sent events of availability changes"},
+    {"name": "panels", "description": "display panels: what each shows, as JSON and fixed-width text for LED signs"},
     {"name": "operations", "description": "health, readiness and metrics"},
+    {
+        "name": "open data",
+        "description": "Velopark JSON-LD, DATEX II v3 (XML and Light JSON), French counting tables and their "
+        "DCAT-AP catalogue; see docs/open-data.md",
+    },
     {
         "name": "admin",
         "description": "dead letters, unknown devices and adoption; need `Authorization: Bearer <RIDEBUY_API_TOKEN>`",
@@ -110,6 +118,7 @@ def create_app(
         centre=town_centre(settings, registry),
         clock_ns=clock_ns,
     )
+    panel_service = PanelService(context)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -124,7 +133,14 @@ def create_app(
 
             if listen:
                 broker = parse_broker_url(settings.mqtt_url)
-                tasks.start_soon(listen_forever, broker, live, metrics, clock_ns, on_connect)
+                tasks.start_soon(
+                    functools.partial(listen_forever, on_client=panel_service.link.set),
+                    broker,
+                    live,
+                    metrics,
+                    clock_ns,
+                    on_connect,
+                )
                 with anyio.move_on_after(FIRST_CONNECT_WAIT_S):
                     await connected.wait()
             if not await _bootstrap(context):
@@ -132,6 +148,7 @@ def create_app(
             tasks.start_soon(_keep_bootstrapped, context, resync)
             tasks.start_soon(_expire_forever, context)
             tasks.start_soon(_follow_registry_file, context)
+            panel_service.start(tasks, parse_broker_url(settings.mqtt_url) if listen else None)
             try:
                 yield
             finally:
@@ -149,6 +166,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.context = context
+    app.state.panels = panel_service
     install_error_handlers(app)
     # Middleware runs outside in, the last added first: headers on every answer (429 and 413 too), CORS, the rate
     # limit, then the body limit.
@@ -166,8 +184,9 @@ def create_app(
             expose_headers=["ETag", "Last-Modified", "Retry-After"],
         )
     app.add_middleware(SecurityHeaders)
-    for module in (parkings, counters, devices, stream, health, web, admin):
+    for module in (parkings, counters, devices, stream, health, panels, web, admin, open_data):
         app.include_router(module.router)
+    app.include_router(panels.page_router)
     app.mount("/static", web.static_app(), name="static")
     return app
 

@@ -40,8 +40,9 @@ class Rendered:
     etag: str
 
 
-def render(body: BaseModel) -> Rendered:
-    content = body.model_dump_json(by_alias=True).encode()
+def render(body: BaseModel | bytes) -> Rendered:
+    """A model as JSON, or bytes already serialised (XML, JSON-LD), with the ETag of the content."""
+    content = body if isinstance(body, bytes) else body.model_dump_json(by_alias=True).encode()
     return Rendered(content, '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"')
 
 
@@ -57,7 +58,7 @@ class RenderCache:
         self._version: Hashable = None
         self._entries: dict[Hashable, Rendered] = {}
 
-    def get(self, version: Hashable, key: Hashable, build: Callable[[], BaseModel]) -> Rendered:
+    def get(self, version: Hashable, key: Hashable, build: Callable[[], BaseModel | bytes]) -> Rendered:
         if version != self._version:
             self._entries.clear()
             self._version = version
@@ -78,11 +79,15 @@ def conditional_json(
 
 
 def conditional_response(
-    request: Request, rendered: Rendered, last_modified_ns: int, media_type: str = "application/json"
+    request: Request,
+    rendered: Rendered,
+    last_modified_ns: int,
+    media_type: str = "application/json",
+    extra_headers: dict[str, str] | None = None,
 ) -> Response:
     """A rendered body with validators; 304 when the client's copy is current."""
     content, etag = rendered.content, rendered.etag
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    headers = {"ETag": etag, "Cache-Control": "no-cache", **(extra_headers or {})}
     last_modified_s = last_modified_ns // NS_PER_S
     if last_modified_ns > 0:
         headers["Last-Modified"] = format_datetime(datetime.fromtimestamp(last_modified_s, UTC), usegmt=True)

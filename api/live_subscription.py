@@ -2,34 +2,32 @@
 
 Each API replica folds the full stream itself (docs/design.md, scale), so the subscription is not shared and keeps no
 session. Messages missed while disconnected are not replayed; ``on_connect`` lets the app re-read the store after a
-reconnection (the ingest, with its persistent session, stored them).
+reconnection (the ingest, with its persistent session, stored them). The loop follows aiomqtt's reconnection
+guide: connect, subscribe, iterate; on ``MqttError`` wait a jittered, growing delay and start again.
 
-MQTT 5 (the default) runs on ridebuy's MQTT 5 session (:mod:`ridebuy.shared.mqtt5_session`, the `mqtt5` codec) in
-a thread of its own: under 20,000 msg/s paho (inside aiomqtt) could not keep up (docs/performance.md, freshness).
-Messages reach the event loop in batches, one wake-up per batch. MQTT 3.1.1 (``?protocol=3.1.1``, or a broker that
-does not answer MQTT 5, such as the demo's amqtt) stays on aiomqtt, following its reconnection guide: connect,
-subscribe, iterate; on ``MqttError`` wait a jittered, growing delay and start again.
+The connection is also the API's one way to publish (the display panels, api.panel_publisher): ``on_client`` is
+handed the connected client, and None when it is gone. One connection per replica, because a broker configured
+with ``use_username_as_clientid`` (ridebuy.devices.mosquitto_acl) lets each user hold only one. MQTT 5 unless the
+broker URL says ``protocol=3.1.1``, so that published messages may carry an expiry.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import ssl
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 
 import aiomqtt
 import anyio
+from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
 
 from ridebuy.api.live_state import LiveState
 from ridebuy.api.metrics import ApiMetrics
 from ridebuy.devices.decoding import ALL_SUBSCRIPTIONS
 from ridebuy.shared.backoff import Backoff
 from ridebuy.shared.brokers import BrokerAddress
-from ridebuy.shared.mqtt5_session import Mqtt5Session
 
 log = logging.getLogger(__name__)
 
@@ -41,83 +39,10 @@ async def listen_forever(
     clock_ns: Callable[[], int] = time.time_ns,
     on_connect: Callable[[], None] | None = None,
     backoff: Backoff | None = None,
+    on_client: Callable[[aiomqtt.Client | None], None] | None = None,
 ) -> None:
     """Fold the native MQTT stream into ``live`` until cancelled, reconnecting for ever (jittered backoff keeps
     a fleet of replicas from reconnecting in lockstep after a broker restart)."""
-    if broker.mqtt_v5 and not await _listen_mqtt5(broker, live, metrics, clock_ns, on_connect):
-        return
-    await _listen_mqtt311(broker, live, metrics, clock_ns, on_connect, backoff)
-
-
-async def _listen_mqtt5(
-    broker: BrokerAddress,
-    live: LiveState,
-    metrics: ApiMetrics,
-    clock_ns: Callable[[], int],
-    on_connect: Callable[[], None] | None,
-) -> bool:
-    """The MQTT 5 session until cancelled (returns False), or until the broker turns out not to speak MQTT 5
-    (returns True: use 3.1.1)."""
-    loop = asyncio.get_running_loop()
-    inbox: deque[tuple[str, bytes]] = deque()
-    wake_pending = False
-    refused = anyio.Event()
-
-    def deliver() -> None:  # on the event loop: every message received since the last wake-up, in order
-        nonlocal wake_pending
-        wake_pending = False
-        while inbox:
-            topic, payload = inbox.popleft()
-            live.handle_message(topic, payload, clock_ns())
-
-    def on_message(topic: str, payload: bytes, packet_id: int, qos: int, generation: int, received_ns: int) -> None:
-        nonlocal wake_pending
-        inbox.append((topic, payload))
-        session.ack(packet_id, qos, generation)  # QoS 1 from the broker; nothing is kept for a clean session
-        if not wake_pending:
-            wake_pending = True
-            loop.call_soon_threadsafe(deliver)
-
-    def connection_changed(up: bool) -> None:  # on the event loop
-        _connected(live, metrics, up)
-        if up:
-            if on_connect is not None:
-                on_connect()
-            log.info("live state subscribed to %s on %s", ", ".join(ALL_SUBSCRIPTIONS), broker.display)
-        else:
-            metrics.broker_reconnects.inc()
-
-    def on_protocol_refused(reason: str) -> None:
-        log.warning("live-state broker %s does not speak MQTT 5 (%s): using MQTT 3.1.1", broker.display, reason)
-        loop.call_soon_threadsafe(refused.set)
-
-    session = Mqtt5Session(
-        broker,
-        f"ridebuy-api-{uuid.uuid4().hex[:12]}",
-        ALL_SUBSCRIPTIONS,
-        on_message,
-        clean_start=True,
-        on_connection=lambda up: _call_soon(loop, connection_changed, up),
-        on_protocol_refused=on_protocol_refused,
-    )
-    session.start()
-    try:
-        await refused.wait()
-        return True
-    finally:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(session.close)
-        _connected(live, metrics, False)
-
-
-async def _listen_mqtt311(
-    broker: BrokerAddress,
-    live: LiveState,
-    metrics: ApiMetrics,
-    clock_ns: Callable[[], int],
-    on_connect: Callable[[], None] | None,
-    backoff: Backoff | None,
-) -> None:
     backoff = backoff or Backoff()
     identifier = f"ridebuy-api-{uuid.uuid4().hex[:12]}"
     while True:
@@ -128,8 +53,10 @@ async def _listen_mqtt311(
                 username=broker.username,
                 password=broker.password,
                 identifier=identifier,
-                clean_session=True,
-                protocol=aiomqtt.ProtocolVersion.V311,
+                protocol=aiomqtt.ProtocolVersion.V5 if broker.mqtt_v5 else aiomqtt.ProtocolVersion.V311,
+                # No session kept either way: MQTT 5's clean start (session expiry 0), 3.1.1's clean session.
+                clean_session=None if broker.mqtt_v5 else True,
+                clean_start=True if broker.mqtt_v5 else MQTT_CLEAN_START_FIRST_ONLY,  # 3.1.1 has no clean start
                 tls_context=ssl.create_default_context() if broker.tls else None,
                 keepalive=30,
             ) as client:
@@ -138,6 +65,8 @@ async def _listen_mqtt311(
                 _connected(live, metrics, True)
                 if on_connect is not None:
                     on_connect()
+                if on_client is not None:
+                    on_client(client)
                 log.info("live state subscribed to %s on %s", ", ".join(ALL_SUBSCRIPTIONS), broker.display)
                 async for message in client.messages:
                     payload = message.payload
@@ -151,10 +80,8 @@ async def _listen_mqtt311(
             await anyio.sleep(wait_s)
         finally:
             _connected(live, metrics, False)
-
-
-def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[bool], None], value: bool) -> None:
-    loop.call_soon_threadsafe(callback, value)
+            if on_client is not None:
+                on_client(None)
 
 
 def _connected(live: LiveState, metrics: ApiMetrics, value: bool) -> None:

@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from ridebuy.api.open_data.settings import OpenDataSettings
 from ridebuy.devices.settings import MessageLimitsSettings, RegistrySettings
 from ridebuy.shared.settings import NOT_A_FLAG, BrokerSettings
 from ridebuy.store.settings import StoreSettings
 
 
-class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimitsSettings):
+class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimitsSettings, OpenDataSettings):
     api_host: str = Field("127.0.0.1", description="address the API listens on")
     api_token: SecretStr | None = Field(
         None, description="admin token for /v1/admin endpoints (environment only)", json_schema_extra=NOT_A_FLAG
@@ -65,13 +66,35 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
     town_lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(
         None, description="longitude of the town centre (default: the centre of the registry's parkings)"
     )
+    panel_publish_interval_s: Annotated[float, Field(ge=1, le=60)] = Field(
+        60.0, description="the API republishes every display panel on MQTT at least this often, changed or not"
+    )
+    panel_stale_after_s: Annotated[float, Field(ge=10, le=3600)] = Field(
+        90.0, description="a display panel page that heard nothing from the API for this long shows - for figures"
+    )
+    panel_text_width: Annotated[int, Field(ge=4, le=64)] = Field(
+        16, description="width parking names are cut to in /v1/panels/{id}.txt (its ?width= overrides)"
+    )
+    panel_ride_and_buy_refresh_s: Annotated[float, Field(ge=1, le=86_400)] = Field(
+        300.0, description="how often the API recounts this month's passages for the panels' Ride and Buy line"
+    )
+    ride_and_buy_trip_km: Annotated[float, Field(ge=0, le=1000)] = Field(
+        3.0, description="Ride and Buy estimate: average length of a cycle trip to or from the centre, km"
+    )
+    ride_and_buy_car_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.5, description="Ride and Buy estimate: share of cycle trips that would otherwise be made by car (0..1)"
+    )
+    ride_and_buy_co2_g_per_km: Annotated[float, Field(ge=0, le=10_000)] = Field(
+        170.0, description="Ride and Buy estimate: g CO2 per km of the car trip avoided"
+    )
 
     town_name: str = Field(
         "Hannut", min_length=1, max_length=80, description="the town's name, shown in the web page's title"
     )
     town_timezone: str = Field(
         "Europe/Brussels",
-        description="IANA time zone of the town: opening hours and usual-occupancy trends are in its local time",
+        description="IANA time zone of the town: opening hours, usual-occupancy trends and the display panels' "
+        "clock and month are in its local time",
     )
     web_tile_url: str = Field(
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",

@@ -1,12 +1,11 @@
-"""The Grafana dashboards and data source ridebuy ships, as files and as the JSON Grafana's HTTP API takes.
+"""The Grafana data source and folder ridebuy ships, as files and as the JSON Grafana's HTTP API takes.
 
-The dashboard JSON files under ``grafana/dashboards/`` are the source of truth: Grafana's file provisioning reads
-them as they are (docker-compose.yml), and ``ridebuy dashboards push`` uploads the very same models.
+The dashboards themselves are built by :mod:`dashboards.build` (models + texts table + registry): Grafana's file
+provisioning reads what ``ridebuy dashboards build`` writes, and ``ridebuy dashboards push`` uploads the same.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 from ridebuy.store.urls import InfluxTarget
 
 GRAFANA_DIR = Path(__file__).parent / "grafana"
-DASHBOARDS_DIR = GRAFANA_DIR / "dashboards"
 PROVISIONING_DIR = GRAFANA_DIR / "provisioning"
 
 DATASOURCE_UID = "ridebuy-influxdb"
@@ -24,15 +22,6 @@ FOLDER_UID = "ridebuy"
 FOLDER_TITLE = "ridebuy"
 
 Dashboard = dict[str, Any]
-
-
-def dashboard_paths() -> list[Path]:
-    return sorted(DASHBOARDS_DIR.glob("*.json"))
-
-
-def load_dashboards() -> list[Dashboard]:
-    """Every shipped dashboard model, in file-name order."""
-    return [json.loads(path.read_text(encoding="utf-8")) for path in dashboard_paths()]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,12 @@
-"""``ridebuy dashboards push``: upload the data source and the dashboards to an existing Grafana.
+"""``ridebuy dashboards build|push``: the dashboards in the town's language, for its registry.
 
-The Grafana URL and token are settings (``RIDEBUY_GRAFANA_URL``, ``RIDEBUY_GRAFANA_TOKEN``; the environment is better
-than a flag for the token: command lines are visible to other users of the machine). The InfluxDB is the store's
-(``--store-url``/``--store-token``); ``--grafana-influx-url`` says how Grafana reaches it when its host differs.
+``build`` writes the dashboard files Grafana's provisioning reads (docker-compose.yml runs it before Grafana);
+``push`` uploads the data source and the dashboards to an existing Grafana. Both build the dashboards from the
+models, the texts table and the registry at that moment, so the map's places and the names in legends follow the
+registry. The Grafana URL and token are settings (``RIDEBUY_GRAFANA_URL``, ``RIDEBUY_GRAFANA_TOKEN``; the
+environment is better than a flag for the token: command lines are visible to other users of the machine). The
+InfluxDB is the store's (``--store-url``/``--store-token``); ``--grafana-influx-url`` says how Grafana reaches it
+when its host differs.
 """
 
 from __future__ import annotations
@@ -10,22 +14,43 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
+from typing import Any
 
-from ridebuy.dashboards.settings import DashboardSettings
+from ridebuy.dashboards.settings import DashboardBuildSettings, DashboardSettings
 from ridebuy.shared.commands import Command, CommandGroup
 
 logger = logging.getLogger(__name__)
+
+
+def _add_build_arguments(build: argparse.ArgumentParser) -> None:
+    build.add_argument("--out", type=Path, required=True, help="folder to write the dashboards into")
 
 
 def _add_push_arguments(push: argparse.ArgumentParser) -> None:
     push.add_argument("--timeout-s", type=float, default=10.0, help="HTTP timeout per request (default 10)")
 
 
+def _build(settings: DashboardBuildSettings) -> list[dict[str, Any]]:
+    from ridebuy.dashboards.build import build_dashboards
+    from ridebuy.devices.registry import load_registry
+
+    return build_dashboards(settings.language, load_registry(settings.registry))
+
+
+def run_build(args: argparse.Namespace, settings: DashboardBuildSettings) -> int:
+    from ridebuy.dashboards.build import write_dashboards
+
+    paths = write_dashboards(_build(settings), args.out)
+    logger.info("%d dashboards in %s written to %s", len(paths), settings.language, args.out)
+    return 0
+
+
 def run_push(args: argparse.Namespace, settings: DashboardSettings) -> int:
     from grafana_client.api import GrafanaApi
     from grafana_client.client import GrafanaException
 
-    from ridebuy.dashboards.catalogue import InfluxSource, datasource_model, load_dashboards
+    from ridebuy.dashboards.catalogue import InfluxSource, datasource_model
     from ridebuy.dashboards.push import push
     from ridebuy.store.urls import parse_influx_url
 
@@ -43,9 +68,10 @@ def run_push(args: argparse.Namespace, settings: DashboardSettings) -> int:
         return 2
     token = settings.store_token.get_secret_value() if settings.store_token else None
     source = InfluxSource.from_target(target, token, settings.grafana_influx_url)
+    dashboards = _build(settings)
     api = GrafanaApi.from_url(grafana_url, credential=settings.grafana_token.get_secret_value(), timeout=args.timeout_s)
     try:
-        report = push(api, datasource_model(source), load_dashboards())
+        report = push(api, datasource_model(source), dashboards)
     except GrafanaException as exc:
         print(f"ridebuy: Grafana at {grafana_url} refused the push: {exc.message}", file=sys.stderr)
         return 1
@@ -53,19 +79,27 @@ def run_push(args: argparse.Namespace, settings: DashboardSettings) -> int:
         print(f"ridebuy: cannot reach Grafana at {grafana_url}: {exc}", file=sys.stderr)
         return 1
     logger.info(
-        "pushed to %s: data source %s, folder %s, %d dashboards",
+        "pushed to %s: data source %s, folder %s, %d dashboards in %s",
         grafana_url,
         report.datasource,
         report.folder,
         len(report.dashboards),
+        settings.language,
     )
     return 0
 
 
 COMMAND = CommandGroup(
     name="dashboards",
-    help="Grafana dashboards: push data source and dashboards",
+    help="Grafana dashboards in the town's language: build them for provisioning, or push them to a Grafana",
     actions=(
+        Command(
+            name="build",
+            help="write the dashboard JSON files for Grafana's file provisioning",
+            settings=DashboardBuildSettings,
+            run=run_build,
+            add_arguments=_add_build_arguments,
+        ),
         Command(
             name="push",
             help="upsert the InfluxDB data source and the dashboards in a Grafana",

@@ -1,13 +1,22 @@
-"""Settings of ``ridebuy dashboards``: the Grafana to push to and the store whose InfluxDB it reads."""
+"""Settings of ``ridebuy dashboards``: the language and registry they are built for, the Grafana to push to and
+the store whose InfluxDB it reads."""
 
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
+from ridebuy.devices.settings import RegistrySettings
+from ridebuy.shared.settings import LanguageSettings
 from ridebuy.store.settings import StoreSettings
 
 
-class DashboardSettings(StoreSettings):
+class DashboardBuildSettings(RegistrySettings, LanguageSettings):
+    """``ridebuy dashboards build``: the map's places and the names come from the registry."""
+
+
+class DashboardSettings(StoreSettings, DashboardBuildSettings):
+    """``ridebuy dashboards push``."""
+
     grafana_url: str | None = Field(None, description="Grafana base URL, e.g. https://grafana.example.org")
     grafana_token: SecretStr | None = Field(
         None,

@@ -35,6 +35,7 @@ from pathlib import PurePosixPath
 
 import yaml
 
+from ridebuy.devices.panels import PANEL_TREE, panel_topic
 from ridebuy.devices.registry import Device, DeviceFormat, Registry
 from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 
@@ -57,6 +58,8 @@ class Role(StrEnum):
     API = "api"
     SIMULATOR = "simulator"
     NETWORK_SERVER = "network-server"
+    PANEL = "panel"
+    """A display panel's controller (LED sign): reads its panel's state, which the API publishes; writes nothing."""
 
 
 SERVICE_USERNAMES: Mapping[Role, str] = {
@@ -65,6 +68,9 @@ SERVICE_USERNAMES: Mapping[Role, str] = {
     Role.SIMULATOR: "ridebuy-simulator",
     Role.NETWORK_SERVER: "network-server",
 }
+PANEL_USER_PREFIX = "ridebuy-panel-"
+"""A display panel's sign controller is the user ``ridebuy-panel-<panel id>``: one per panel, since each user may
+hold one connection at a time, and each reads its own panel's topic only."""
 
 
 class AclError(ValueError):
@@ -104,7 +110,12 @@ def plan_users(
     readable = (SUBSCRIPTION, *lorawan_trees)
     workers = range(1, ingest_workers + 1)
     users = [MqttUser(instance_username(Role.INGEST, n), Role.INGEST, read=readable) for n in workers]
-    users += [MqttUser(instance_username(Role.API, n), Role.API, read=readable) for n in range(1, api_replicas + 1)]
+    # Only the API writes the panels' retained state (docs/panel.md); each sign controller reads its own panel.
+    users += [
+        MqttUser(instance_username(Role.API, n), Role.API, read=readable, write=(PANEL_TREE,))
+        for n in range(1, api_replicas + 1)
+    ]
+    users += [MqttUser(PANEL_USER_PREFIX + p.id, Role.PANEL, read=(panel_topic(p.id),)) for p in registry.panels]
     if simulator:
         users.append(MqttUser(SERVICE_USERNAMES[Role.SIMULATOR], Role.SIMULATOR, write=(SUBSCRIPTION,)))
     if lorawan_trees:

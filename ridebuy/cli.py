@@ -15,17 +15,28 @@ from typing import Any
 
 from ridebuy import __version__
 from ridebuy.api.cli import COMMAND as API
+from ridebuy.api.panel_preview import COMMAND as PANEL_PREVIEW
 from ridebuy.dashboards.cli import COMMAND as DASHBOARDS
 from ridebuy.demo.cli import COMMAND as DEMO
 from ridebuy.devices.cli import COMMAND as DEVICES
 from ridebuy.devices.registry import RegistryError
 from ridebuy.ingest.cli import COMMAND as INGEST
 from ridebuy.ingest.spool import SpoolError
+from ridebuy.report.cli import COMMAND as REPORT
 from ridebuy.shared.commands import Command, CommandGroup, register, settings_from
 from ridebuy.shared.settings import SettingsError
 from ridebuy.simulators.cli import COMMAND as SIMULATE
 
-COMMANDS: tuple[Command[Any] | CommandGroup, ...] = (INGEST, API, SIMULATE, DEMO, DASHBOARDS, DEVICES)
+COMMANDS: tuple[Command[Any] | CommandGroup, ...] = (
+    INGEST,
+    API,
+    PANEL_PREVIEW,
+    SIMULATE,
+    DEMO,
+    DASHBOARDS,
+    REPORT,
+    DEVICES,
+)
 
 StartupError = (RegistryError, SettingsError, SpoolError, ValueError)
 """Errors that stop start-up with a sentence (bad registry, bad setting) rather than a traceback."""

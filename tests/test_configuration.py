@@ -24,7 +24,9 @@ def _settings_classes() -> set[type[SettingsBase]]:
 
 
 def test_every_command_has_its_settings_class() -> None:
-    assert len(_settings_classes()) == 6  # ingest, api, simulate, demo, dashboards push, devices actions
+    # ingest, api, panel-preview (the log level only), simulate, demo, dashboards build, dashboards push, report,
+    # devices actions
+    assert len(_settings_classes()) == 9
 
 
 def test_every_setting_is_documented_in_env_example() -> None:

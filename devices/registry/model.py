@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ridebuy.devices.ids import Identifier
 from ridebuy.devices.opening_hours import parse_opening_hours
+from ridebuy.devices.panels import Panel, panel_reference_errors
 
 DEFAULT_HEARTBEAT_S = 900
 SAMPLE_REGISTRY = "hannut.yaml"
@@ -147,11 +148,14 @@ class Registry(_Entry):
     parkings: list[Parking] = Field(default_factory=list)
     counters: list[Counter] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
+    panels: list[Panel] = Field(default_factory=list)
+    """Display panels and the parkings each shows (devices.panels)."""
 
     def model_post_init(self, context: Any, /) -> None:
         object.__setattr__(self, "_parkings", {p.id: p for p in self.parkings})
         object.__setattr__(self, "_counters", {c.id: c for c in self.counters})
         object.__setattr__(self, "_devices", {d.id: d for d in self.devices})
+        object.__setattr__(self, "_panels", {p.id: p for p in self.panels})
         object.__setattr__(self, "_by_dev_eui", {d.dev_eui.upper(): d for d in self.devices if d.dev_eui})
         by_parking: dict[str, list[Device]] = {}
         for device in self.devices:
@@ -174,6 +178,10 @@ class Registry(_Entry):
         return self._devices  # type: ignore[no-any-return, attr-defined]
 
     @property
+    def panel_by_id(self) -> Mapping[str, Panel]:
+        return self._panels  # type: ignore[no-any-return, attr-defined]
+
+    @property
     def device_by_dev_eui(self) -> Mapping[str, Device]:
         """Devices by DevEUI in upper-case hex (how LoRaWAN envelopes name them)."""
         return self._by_dev_eui  # type: ignore[no-any-return, attr-defined]
@@ -187,7 +195,7 @@ class Registry(_Entry):
 
     @model_validator(mode="after")
     def _references_hold(self) -> Self:
-        for section in ("parkings", "counters", "devices"):
+        for section in ("parkings", "counters", "devices", "panels"):
             seen: set[str] = set()
             for index, entry in enumerate(getattr(self, section)):
                 if entry.id in seen:
@@ -206,6 +214,8 @@ class Registry(_Entry):
                 raise _EntryError("devices", index, device.id, "parking", f"unknown parking '{device.parking}'")
             if device.counter is not None and device.counter not in counters:
                 raise _EntryError("devices", index, device.id, "counter", f"unknown counter '{device.counter}'")
+        for index, field, message in panel_reference_errors(self.panels, parkings):
+            raise _EntryError("panels", index, self.panels[index].id, field, message)
         by_parking: dict[str, list[Device]] = {}
         for device in self.devices:
             if device.parking is not None:

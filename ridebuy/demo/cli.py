@@ -75,9 +75,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--backfill",
         type=float,
-        default=0.0,
+        default=14.0,
         metavar="DAYS",
-        help="first publish DAYS of past traffic, for the history charts (delays the live start) [default: 0]",
+        help="write DAYS of simulated past traffic straight into the store, in the background, so that history, "
+        "trends and counts show at once [default: 14]",
+    )
+    group.add_argument(
+        "--no-backfill",
+        dest="backfill",
+        action="store_const",
+        const=0.0,
+        help="no history: only live traffic from now on",
     )
     group.add_argument(
         "--db",

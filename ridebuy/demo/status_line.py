@@ -76,9 +76,15 @@ class StatusLine:
         sim_s = demo.simulated_s
         clock = "starting" if sim_s is None else f"{local_time(sim_s):%a %H:%M}"
         availability = self.availability.describe() if self.availability else "waiting for the API"
+        history = demo.history
+        backfill = (
+            f" | history {history.share_done * history.days:.0f}/{history.days:g} days"
+            if history is not None and not history.done.is_set()
+            else ""
+        )
         return (
             f"simulated {clock} (x{demo.options.speed:g}) | {demo.messages_sent:,} messages sent, "
-            f"{demo.messages_stored:,} stored | {availability}"
+            f"{demo.messages_stored:,} stored | {availability}{backfill}"
         )
 
     def _poll(self) -> None:

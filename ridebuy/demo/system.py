@@ -15,7 +15,9 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import uvicorn
 
@@ -25,6 +27,7 @@ from ridebuy.demo.embedded_broker import EmbeddedBroker
 from ridebuy.demo.settings import DemoSettings
 from ridebuy.devices.registry import Registry, load_registry
 from ridebuy.ingest.service import IngestService
+from ridebuy.simulators.history import RECENT_DAYS, HistoryStats, write_history_recent_first
 from ridebuy.simulators.publisher import MqttPublisher, PublishError
 from ridebuy.simulators.runner import RealTimer, Simulation, SimulationOptions
 from ridebuy.store.base import Store
@@ -49,7 +52,8 @@ class DemoOptions:
     speed: float = 60.0
     """Simulated seconds per real second (60: a day in 24 minutes)."""
     seed: int | None = None
-    backfill_days: float = 0.0
+    backfill_days: float = 14.0
+    """Days of simulated history written straight into the store at start (0: none); see :class:`HistoryRunner`."""
     web_port: int | None = None
     """None: 8000, or a free port when 8000 is taken."""
     broker_url: str | None = None
@@ -96,6 +100,7 @@ class DemoSystem:
         self._ingest: IngestRunner | None = None
         self._api: ApiRunner | None = None
         self._simulator: SimulatorRunner | None = None
+        self.history: HistoryRunner | None = None
 
     # --- start ---------------------------------------------------------------------------------------------
 
@@ -138,6 +143,13 @@ class DemoSystem:
         self._simulator = SimulatorRunner(self.settings.mqtt_url, self.registry, self.options, self.seed)
         self._simulator.start()
 
+        if self.options.backfill_days > 0:
+            report_dir = (self.db_path or self.options.db_path).parent
+            self.history = HistoryRunner(
+                self._open_store(), self.registry, self.options.backfill_days, self.seed, self.settings, report_dir
+            )
+            self.history.start()
+
     def _open_store(self) -> Store:
         token = self.settings.store_token.get_secret_value() if self.settings.store_token else None
         try:
@@ -169,12 +181,16 @@ class DemoSystem:
             return "the simulators"
         if self._ingest is not None and self._ingest.crashed:
             return "the ingest"
+        if self.history is not None and self.history.crashed:
+            return "the history backfill"
         return None
 
     # --- stop ----------------------------------------------------------------------------------------------
 
     def stop(self) -> None:
         """Stop publishing, let the ingest store what it holds, stop the API, close the store, stop the broker."""
+        if self.history is not None:
+            self.history.stop()
         if self._simulator is not None:
             self._simulator.stop()
             self._simulator = None
@@ -260,7 +276,8 @@ class SimulatorRunner:
         self.publisher = MqttPublisher(mqtt_url, self._stop, client_id=f"ridebuy-demo-sim-{seed}")
         self.simulation = Simulation(
             registry,
-            SimulationOptions(seed=seed, speed=options.speed, backfill_days=options.backfill_days),
+            # The history is written straight into the store by HistoryRunner: the simulators only go live.
+            SimulationOptions(seed=seed, speed=options.speed),
             self.publisher,
             RealTimer(self._stop),
         )
@@ -288,3 +305,111 @@ class SimulatorRunner:
             self._thread.join()
             self.publisher.flush(5.0)  # what was sent reaches the broker, so the ingest can store it
         self.publisher.close()
+
+
+class HistoryRunner:
+    """Days of simulated past traffic written straight into the store, in the background, while the demo runs.
+
+    Not through the broker: a fortnight is about 200,000 messages, minutes through the embedded broker and about
+    half a minute of CPU this way (:mod:`simulators.history`). The last day is written first, so the API's default
+    24 hours and today's counts have data within seconds; the days before follow. A store that already holds data
+    (a demo run before, without ``--reset``) gets no second history: its figures would count twice.
+    """
+
+    def __init__(
+        self, store: Store, registry: Registry, days: float, seed: int, settings: DemoSettings, report_dir: Path
+    ) -> None:
+        self._store = store
+        self._registry = registry
+        self.days = days
+        self._seed = seed
+        self._settings = settings
+        self.report_dir = report_dir
+        self.report_path: Path | None = None
+        """The monthly report written once the history is in (the month the history ends in, so far)."""
+        self.end_s = time.time()
+        self._started_s = time.monotonic()
+        self.recent_s: float | None = None
+        """Seconds from the start of the history until its last day was in the store."""
+        self.share_done = 0.0
+        self.skipped = False
+        self.stats: HistoryStats | None = None
+        self.crashed = False
+        self.done = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="history", daemon=True)
+        self._thread.start()
+
+    def _progress(self, share: float) -> None:
+        self.share_done = share
+        if self.recent_s is None and share * self.days >= min(self.days, RECENT_DAYS):
+            self.recent_s = time.monotonic() - self._started_s
+            log.info("history: the last day is in the store after %.1f s; the days before follow", self.recent_s)
+        if self._stop.is_set():
+            raise _Stopped
+
+    def _run(self) -> None:
+        try:
+            if self._store.device_snapshots():
+                self.skipped = True
+                log.info("history: the store already holds data, none added (--reset starts afresh)")
+                return
+            log.info("history: writing %g days of simulated traffic into the store", self.days)
+            self.stats = write_history_recent_first(
+                self._store,
+                self._registry,
+                days=self.days,
+                seed=self._seed,
+                end_s=self.end_s,
+                progress=self._progress,
+            )
+            log.info(
+                "history: %g days written in %.1f s (%s messages, %s points)",
+                self.days,
+                self.stats.elapsed_s,
+                f"{self.stats.messages:,}",
+                f"{self.stats.points:,}",
+            )
+            self._write_report()
+        except _Stopped:
+            log.info("history: stopped at %.0f %%", 100 * self.share_done)
+        except Exception:
+            self.crashed = True
+            log.exception("the history backfill failed")
+        finally:
+            self.done.set()
+
+    def _write_report(self) -> None:
+        from ridebuy.report.build import write_report
+        from ridebuy.report.cli import TIMEZONE, town_name
+        from ridebuy.report.settings import ReportSettings
+        from ridebuy.shared.settings import load_settings
+
+        tz = ZoneInfo(TIMEZONE)
+        month = datetime.fromtimestamp(self.end_s, tz).date().replace(day=1)
+        path = self.report_dir / f"report-{month:%Y-%m}.pdf"
+        partial = path.with_name(path.name + ".part")  # a demo stopped while it renders leaves no broken PDF
+        settings = load_settings(
+            ReportSettings,
+            store_url=self._settings.store_url,
+            store_token=self._settings.store_token,
+            registry=self._settings.registry,
+            log_level=self._settings.log_level,
+        )
+        write_report(settings, month, partial, town=town_name(Path(settings.registry)), tz=tz)
+        partial.replace(path)
+        self.report_path = path
+        log.info("the monthly report of the history: %s (ridebuy report makes others)", path.resolve())
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            # The history stops within a moment; a report being rendered is left to the process's end.
+            self._thread.join(STOP_TIMEOUT_S)
+
+
+class _Stopped(Exception):
+    """Raised from the progress callback to end the history early when the demo stops."""

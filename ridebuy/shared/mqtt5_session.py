@@ -1,6 +1,7 @@
 """ridebuy's MQTT 5 session: asyncio in a thread of its own, packets encoded and decoded by `mqtt5`.
 
-The ingest's persistent session (and, with ``clean_start``, the API's live subscription). Only what they need:
+The ingest's persistent session, or with ``clean_start`` one the broker forgets (for the API's live subscription,
+not moved yet: docs/performance.md). Only what they need:
 CONNECT with a fixed client id, clean start off, a session expiry interval and a Receive Maximum; SUBSCRIBE at
 QoS 1 (shared subscriptions included); PUBLISH at QoS 0 and 1 in; PUBACK out only when the write path says the
 message is stored; PINGREQ for keep-alive; DISCONNECT both ways. Reconnects for ever

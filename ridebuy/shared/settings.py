@@ -8,7 +8,7 @@ and ``MessageLimitsSettings`` in devices), each feature's own settings in the fe
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -53,6 +53,18 @@ class BrokerSettings(SettingsBase):
             raise ValueError("must look like mqtt://host:port or mqtts://host:port")
         parts.port  # noqa: B018 - raises ValueError on a bad port
         return value
+
+
+Language = Literal["fr", "nl", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+
+class LanguageSettings(SettingsBase):
+    """The town's language, for what officers and the council read (dashboards, the monthly report)."""
+
+    language: Language = Field(
+        "fr", description="the town's language (fr, nl or en): Grafana dashboards and the monthly report"
+    )
 
 
 S = TypeVar("S", bound=SettingsBase)

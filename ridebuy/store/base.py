@@ -61,6 +61,15 @@ class CountBucket:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityBucket:
+    """Status messages (heartbeats) of one device in one bucket; buckets without any are not listed."""
+
+    device_id: str
+    start_ns: int
+    messages: int
+
+
+@dataclass(frozen=True, slots=True)
 class Rejection:
     """One dead letter as stored in ``ingest_errors`` (empty strings where the point has no such field)."""
 
@@ -108,6 +117,10 @@ class Store(Protocol):
         self, counter_id: str, start_ns: int, end_ns: int, every_s: int, direction: str | None = None
     ) -> list[CountBucket]:
         """Passages per ``every_s`` bucket in [start, end) by direction and class; gaps as None."""
+
+    def device_activity(self, start_ns: int, end_ns: int, every_s: int) -> list[ActivityBucket]:
+        """Status messages per device and ``every_s`` bucket in [start, end), by (device, bucket start); buckets
+        without a message are left out (a silent device has a gap)."""
 
     def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         """The newest dead letters first, at most ``limit`` (1..MAX_REJECTIONS, else ValueError), only of

@@ -22,6 +22,7 @@ import httpx
 
 from ridebuy.devices.readings import HEALTH_FIELDS, HealthFigures
 from ridebuy.store.base import (
+    ActivityBucket,
     AvailabilityBucket,
     CountBucket,
     DeviceSnapshot,
@@ -303,6 +304,21 @@ class InfluxStore:
             for bucket_ns in buckets
             for key in sorted(sums)
         ]
+
+    def device_activity(self, start_ns: int, end_ns: int, every_s: int) -> list[ActivityBucket]:
+        if not bucket_starts(start_ns, end_ns, every_s):
+            return []
+        result = self._query(
+            f'SELECT count("heartbeat") AS "messages" FROM {self._measurement(Measurement.DEVICE_STATUS)} '
+            f'WHERE {time_range(start_ns, end_ns)} GROUP BY time({int(every_s)}s), "device" fill(none)'
+        )
+        buckets = [
+            ActivityBucket(series.tags.get("device", ""), int(row["time"]), int(row["messages"]))
+            for series in result
+            for row in series.rows
+            if row.get("messages")
+        ]
+        return sorted(buckets, key=lambda b: (b.device_id, b.start_ns))
 
     def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         conditions = []

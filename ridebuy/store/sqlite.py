@@ -32,6 +32,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from ridebuy.devices.readings import HEALTH_FIELDS, HealthFigures
 from ridebuy.store.base import (
+    ActivityBucket,
     AvailabilityBucket,
     CountBucket,
     DeviceSnapshot,
@@ -98,6 +99,12 @@ _COUNTS = (
     "coalesce(json_extract(tags, '$.class'), ''), sum(json_extract(fields, '$.count')) FROM points "
     "WHERE measurement = ? AND counter = ? AND time_ns >= ? AND time_ns < ? "
     "AND json_extract(fields, '$.count') IS NOT NULL AND (? IS NULL OR dir = ?) GROUP BY 1, 2, 3"
+)
+
+_ACTIVITY = (
+    "SELECT device, time_ns - ((time_ns % ?) + ?) % ? AS bucket, count(*) FROM points "
+    "WHERE measurement = ? AND time_ns >= ? AND time_ns < ? AND json_extract(fields, '$.heartbeat') IS NOT NULL "
+    "GROUP BY 1, 2 ORDER BY 1, 2"
 )
 
 
@@ -402,6 +409,16 @@ class SqliteStore:
             for bucket_ns in buckets
             for key in sorted(sums)
         ]
+
+    def device_activity(self, start_ns: int, end_ns: int, every_s: int) -> list[ActivityBucket]:
+        if not bucket_starts(start_ns, end_ns, every_s):
+            return []
+        step = every_s * NS_PER_S
+        with self._reader() as connection:
+            rows = connection.execute(
+                _ACTIVITY, (step, step, step, Measurement.DEVICE_STATUS, start_ns, end_ns)
+            ).fetchall()
+        return [ActivityBucket(str(device), int(bucket), int(count)) for device, bucket, count in rows if device]
 
     def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         with self._reader() as connection:

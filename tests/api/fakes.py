@@ -10,7 +10,14 @@ from fastapi.testclient import TestClient
 
 from ridebuy.api.live_state import LiveState
 from ridebuy.devices.topics import device_topic
-from ridebuy.store.base import AvailabilityBucket, CountBucket, DeviceSnapshot, Rejection, StoreUnavailable
+from ridebuy.store.base import (
+    ActivityBucket,
+    AvailabilityBucket,
+    CountBucket,
+    DeviceSnapshot,
+    Rejection,
+    StoreUnavailable,
+)
 from ridebuy.store.points import Point
 
 
@@ -59,6 +66,11 @@ class FakeStore:
         self._check()
         self.calls.append(("counter_counts", counter_id, start_ns, end_ns, every_s, direction))
         return [c for c in self.counts if direction is None or c.direction == direction]
+
+    def device_activity(self, start_ns: int, end_ns: int, every_s: int) -> list[ActivityBucket]:
+        self._check()
+        self.calls.append(("device_activity", start_ns, end_ns, every_s))
+        return []
 
     def recent_rejections(self, limit: int, reason: str | None = None, since_ns: int | None = None) -> list[Rejection]:
         self._check()

@@ -260,6 +260,8 @@ def test_the_docs_are_complete_and_served_without_a_cdn(api: Api) -> None:
         "/v1/counters/{counter_id}/counts",
         "/v1/devices",
         "/v1/stream",
+        "/v1/panels/{panel_id}",
+        "/v1/panels/{panel_id}.txt",
         "/healthz",
         "/readyz",
         "/metrics",
@@ -267,6 +269,10 @@ def test_the_docs_are_complete_and_served_without_a_cdn(api: Api) -> None:
         "/v1/admin/unknown-devices",
         "/v1/admin/devices",
         "/v1/admin/devices/{device_id}",
+        *("/open-data/", "/open-data/catalogue.jsonld", "/open-data/velopark/{parking_id}.jsonld"),
+        *("/open-data/velopark/{parking_id}/live.jsonld", "/open-data/datex2/parking-table.xml"),
+        *("/open-data/datex2/parking-status.xml", "/open-data/datex2/parking-light.json"),
+        *("/open-data/counters/sites.csv", "/open-data/counters/channels.csv", "/open-data/counters/measures.csv"),
     }
     assert set(spec["paths"]) == expected
     for path, item in spec["paths"].items():

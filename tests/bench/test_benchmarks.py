@@ -9,6 +9,7 @@ import pytest
 from bench import (
     api_load,
     backlog_drain,
+    demo_history,
     freshness,
     memory,
     mqtt_clients,
@@ -19,6 +20,7 @@ from bench import (
 )
 from bench.machine import describe
 from bench.workload import Town, stream
+from tests.support.processes import Processes
 
 pytestmark = pytest.mark.bench
 
@@ -102,3 +104,10 @@ def test_page_load_times_the_list_and_weighs_the_page(bench_rig: None) -> None:
     assert figures[0].live_list_ms >= figures[0].list_painted_ms
     assert figures[0].bytes_by_type.get("Script", 0) > 40_000  # Leaflet came over the (throttled) wire
     assert "list painted" in "\n".join(page_load.lines(figures, "fast-3g"))
+
+
+def test_demo_history_and_report(processes: Processes) -> None:
+    # weasyprint finds its libraries with ldconfig: a process, hence the fixture.
+    result = demo_history.run(0.25)
+    assert result.messages > 0 and result.points > 0 and result.pages_bytes > 0
+    assert "msg/s" in "\n".join(result.lines())

@@ -13,7 +13,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
-ONE_SHOT = {"mqtt-users"}
+ONE_SHOT = {"mqtt-users", "grafana-dashboards"}
 """Jobs that run to completion before the others start: no healthcheck, no restart."""
 _VARIABLE = re.compile(r"(?<!\$)\$\{(\w+)(?::?[-?+]([^}]*))?\}|(?<!\$)\$(\w+)")
 
@@ -107,7 +107,15 @@ def test_grafana_gets_the_provisioning_and_the_dashboards() -> None:
     provider = yaml.safe_load((ROOT / "dashboards/grafana/provisioning/dashboards/ridebuy.yaml").read_text())
     mounts = dict(v.split(":")[:2] for v in SERVICES["grafana"]["volumes"])
     assert mounts["./dashboards/grafana/provisioning"] == "/etc/grafana/provisioning"
-    assert mounts["./dashboards/grafana/dashboards"] == provider["providers"][0]["options"]["path"]
+    # The dashboards are built by the one-shot service, in the town's language, from the registry.
+    assert mounts["grafana-dashboards"] == provider["providers"][0]["options"]["path"]
+    builder = SERVICES["grafana-dashboards"]
+    assert "ridebuy dashboards build --out /generated" in builder["command"][0]
+    assert "grafana-dashboards:/generated" in builder["volumes"]
+    assert builder["environment"]["RIDEBUY_LANGUAGE"] == "${RIDEBUY_LANGUAGE:-fr}"
+    assert SERVICES["grafana"]["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"].startswith(
+        provider["providers"][0]["options"]["path"] + "/"
+    )
     datasource = (ROOT / "dashboards/grafana/provisioning/datasources/ridebuy.yaml").read_text()
     environment = SERVICES["grafana"]["environment"]
     for name in set(re.findall(r"\$\{(\w+)\}", datasource)):

@@ -8,14 +8,16 @@ from typing import Any
 import pytest
 import yaml
 
+from ridebuy.dashboards.build import build_dashboards
 from ridebuy.dashboards.catalogue import (
     DATASOURCE_UID,
     FOLDER_UID,
     PROVISIONING_DIR,
     InfluxSource,
     datasource_model,
-    load_dashboards,
 )
+from ridebuy.dashboards.texts import LANGUAGES, Language
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS
 from tests.dashboards.grafana_influxql import variables_used
 
 SCHEMA_VERSION = 41
@@ -35,7 +37,7 @@ BUILTINS = {
 }
 EXPECTED_UIDS = {"ridebuy-parkings", "ridebuy-counters", "ridebuy-devices", "ridebuy-ride-and-buy"}
 
-DASHBOARDS = load_dashboards()
+DASHBOARDS = [dashboard for language in LANGUAGES for dashboard in build_dashboards(language)]
 
 
 def _provisioned_datasource() -> dict[str, Any]:
@@ -45,7 +47,8 @@ def _provisioned_datasource() -> dict[str, Any]:
 
 
 def test_the_four_dashboards_have_stable_uids_and_a_current_schema() -> None:
-    assert {d["uid"] for d in DASHBOARDS} == EXPECTED_UIDS
+    for language in LANGUAGES:
+        assert {d["uid"] for d in build_dashboards(language)} == EXPECTED_UIDS
     for dashboard in DASHBOARDS:
         assert dashboard["schemaVersion"] == SCHEMA_VERSION
         assert "id" not in dashboard, "a shipped model must not carry Grafana's per-instance id"
@@ -89,12 +92,15 @@ def test_panels_have_unique_ids_and_do_not_overlap(dashboard: dict[str, Any]) ->
         assert apart, f"{a} overlaps {b}"
 
 
-def test_ride_and_buy_assumptions_are_variables() -> None:
-    (ride,) = [d for d in DASHBOARDS if d["uid"] == "ridebuy-ride-and-buy"]
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_ride_and_buy_assumptions_are_variables_defaulting_to_the_module(language: Language) -> None:
+    (ride,) = [d for d in build_dashboards(language) if d["uid"] == "ridebuy-ride-and-buy"]
     variables = {v["name"]: v for v in ride["templating"]["list"]}
     for name in ("trip_km", "co2_g_per_km", "car_share", "full_pct"):
         assert variables[name]["type"] == "textbox"
-        float(variables[name]["query"])
+        expected = getattr(DEFAULT_ASSUMPTIONS, name)
+        assert float(variables[name]["query"]) == expected
+        assert float(variables[name]["current"]["value"]) == expected
 
 
 def test_provider_loads_the_dashboards_into_the_ridebuy_folder() -> None:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from ridebuy.cli import main
-from ridebuy.dashboards.catalogue import DATASOURCE_UID, FOLDER_UID, load_dashboards
+from ridebuy.dashboards.build import build_dashboards
+from ridebuy.dashboards.catalogue import DATASOURCE_UID, FOLDER_UID
 from tests.dashboards.grafana_peer import GrafanaPeer
 
 TOKEN = "glsa_test_token"
@@ -27,7 +28,7 @@ def _push(grafana: GrafanaPeer, *extra: str, token: str = TOKEN) -> int:
 
 
 def test_first_push_creates_then_a_second_one_updates_in_place(grafana: GrafanaPeer) -> None:
-    uids = sorted(d["uid"] for d in load_dashboards())
+    uids = sorted(d["uid"] for d in build_dashboards())
     assert _push(grafana, "--grafana-influx-url", "http://influxdb:8086") == 0
     first = grafana.calls()
     assert first[:4] == [
@@ -60,7 +61,7 @@ def test_first_push_creates_then_a_second_one_updates_in_place(grafana: GrafanaP
     assert list(grafana.datasources) == [DATASOURCE_UID] and list(grafana.folders) == [FOLDER_UID]
     assert sorted(grafana.dashboards) == uids
     assert {d["version"] for d in grafana.dashboards.values()} == {2}
-    shipped = {d["uid"]: d for d in load_dashboards()}
+    shipped = {d["uid"]: d for d in build_dashboards("fr")}
     assert len(grafana.dashboards) == len(shipped) == 4
     for uid, stored in grafana.dashboards.items():
         assert {k: v for k, v in stored.items() if k not in ("version", "folderUid")} == {
@@ -95,3 +96,16 @@ def test_missing_grafana_url_or_token_is_a_usage_error(
 def test_unreachable_grafana_fails_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["dashboards", "push", "--grafana-url", "http://127.0.0.1:9", "--grafana-token", TOKEN, *STORE]) == 1
     assert "cannot reach Grafana" in capsys.readouterr().err
+
+
+def test_language_flag_pushes_that_language(grafana: GrafanaPeer) -> None:
+    assert _push(grafana, "--language", "nl") == 0
+    assert grafana.dashboards["ridebuy-parkings"]["title"] == "ridebuy · Fietsenstallingen"
+    assert _push(grafana) == 0  # the default language is the town's setting, French unless set
+    assert grafana.dashboards["ridebuy-parkings"]["title"] == "ridebuy · Parkings vélos"
+
+
+def test_bad_language_is_a_usage_error(grafana: GrafanaPeer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _push(grafana, "--language", "de") == 2
+    assert "RIDEBUY_LANGUAGE" in capsys.readouterr().err
+    assert grafana.dashboards == {}

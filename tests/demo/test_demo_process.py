@@ -31,8 +31,9 @@ def hannut() -> Registry:
 
 def start_demo(processes: Processes, tmp_path: Path, *extra: str) -> tuple[RidebuyProcess, str]:
     port = free_port()
+    history = () if "--backfill" in extra else ("--no-backfill",)
     demo = processes.start_ridebuy(
-        ["demo", "--port", str(port), "--speed", "1", "--seed", "7", *extra],
+        ["demo", "--port", str(port), "--speed", "1", "--seed", "7", *extra, *history],
         env={"RIDEBUY_DEMO_DATA_DIR": str(tmp_path / "data")},
     )
     return demo, f"http://127.0.0.1:{port}"

@@ -305,3 +305,31 @@ def test_tls_with_a_password(
         wait_until(lambda: len(inbox.messages) == 3, what="3 messages over TLS")
     finally:
         broker.stop()
+
+
+def test_a_clean_start_session_keeps_nothing_and_reports_its_connection(
+    mosquitto: Mosquitto, sessions: list[Mqtt5Session]
+) -> None:
+    """The mode for a subscription that keeps no session (the API's live state): nothing is queued while it is away,
+    and ``on_connection`` says when it is up and down."""
+    states: list[bool] = []
+    inbox = Inbox()
+    session = Mqtt5Session(
+        parse_broker_url(mosquitto.url), "live-state", FILTERS, inbox, clean_start=True, on_connection=states.append
+    )
+    sessions.append(session)
+    session.start()
+    assert session.wait_connected(15)
+    publish_all(mosquitto.url, messages(3))
+    wait_until(lambda: len(inbox.messages) == 3, what="3 messages")
+    ack_all(session, inbox.take())
+    session.close()
+    assert states == [True, False]
+    publish_all(mosquitto.url, messages(3, start=3))  # nobody subscribed: the broker keeps nothing for it
+    again = Inbox()
+    later = Mqtt5Session(parse_broker_url(mosquitto.url), "live-state", FILTERS, again, clean_start=True)
+    sessions.append(later)
+    later.start()
+    assert later.wait_connected(15)
+    time.sleep(1.0)
+    assert again.messages == []

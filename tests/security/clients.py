@@ -110,9 +110,9 @@ class Probe:
                 raise AssertionError(f"no SUBACK for {topic_filter}")
             return self._subacks[mid][0]
 
-    def publish(self, topic: str, payload: bytes | str, qos: int = 1) -> ReasonCode:
+    def publish(self, topic: str, payload: bytes | str, qos: int = 1, retain: bool = False) -> ReasonCode:
         """Publish at QoS 1 and return the PUBACK's reason code (always Success for MQTT 3.1.1)."""
-        info = self.client.publish(topic, payload, qos=qos)
+        info = self.client.publish(topic, payload, qos=qos, retain=retain)
         with self._acked:
             if not self._acked.wait_for(lambda: info.mid in self._pubacks, TIMEOUT_S):
                 raise AssertionError(f"no PUBACK for {topic}")

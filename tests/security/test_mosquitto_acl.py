@@ -166,6 +166,6 @@ def test_each_ingest_worker_and_api_replica_gets_its_own_user() -> None:
     users = _users(ingest_workers=3, api_replicas=2)
     assert {"ridebuy-ingest", "ridebuy-ingest-2", "ridebuy-ingest-3", "ridebuy-api", "ridebuy-api-2"} <= set(users)
     assert users["ridebuy-ingest-3"].read == users["ridebuy-ingest"].read
-    assert users["ridebuy-api-2"].write == ()
+    assert users["ridebuy-api-2"].write == ("ridebuy/v1/panels/#",)  # each replica publishes the display panels
     with pytest.raises(AclError, match="at least 1"):
         _users(ingest_workers=0)

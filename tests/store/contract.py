@@ -25,7 +25,15 @@ from ridebuy.devices.payloads import Direction, TrafficClass
 from ridebuy.devices.readings import HealthFigures, OccupancyReading, PassageReading, StatusReading
 from ridebuy.devices.registry import DeviceKind
 from ridebuy.devices.rejections import Rejected, RejectReason
-from ridebuy.store.base import MAX_REJECTIONS, AvailabilityBucket, CountBucket, DeviceSnapshot, Rejection, Store
+from ridebuy.store.base import (
+    MAX_REJECTIONS,
+    ActivityBucket,
+    AvailabilityBucket,
+    CountBucket,
+    DeviceSnapshot,
+    Rejection,
+    Store,
+)
 from ridebuy.store.points import Point, availability_point, reading_points, rejection_point
 
 S = 1_000_000_000
@@ -347,3 +355,24 @@ class StoreContract:
     def test_rejection_limit_must_be_in_bounds(self, store: Store, limit: int) -> None:
         with pytest.raises(ValueError, match="limit"):
             store.recent_rejections(limit)
+
+    # --- device_activity ----------------------------------------------------------------------------------------
+
+    def test_activity_counts_status_messages_per_device_and_bucket(self, store: Store) -> None:
+        store.write(
+            [
+                status("a", T0 + MIN, battery_v=3.6),
+                status("a", T0 + 20 * MIN, battery_v=3.6),
+                status("a", T0 + 25 * MIN, battery_v=3.5),
+                status("b", T0 + 70 * MIN, rssi=-90),
+                occupancy("a", "p", 3, T0 + 80 * MIN),  # not a status message: not counted
+                status("a", T0 + 2 * HOUR, battery_v=3.5),  # the range is half-open
+            ]
+        )
+        assert store.device_activity(T0, T0 + 2 * HOUR, 900) == [
+            ActivityBucket("a", T0, 1),
+            ActivityBucket("a", T0 + 15 * MIN, 2),
+            ActivityBucket("b", T0 + 60 * MIN, 1),
+        ]
+        assert store.device_activity(T0 + 30 * MIN, T0 + 2 * HOUR, 3600) == [ActivityBucket("b", T0 + HOUR, 1)]
+        assert store.device_activity(T0, T0, 900) == []
