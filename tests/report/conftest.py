@@ -33,6 +33,7 @@ def small_registry() -> Registry:
     data["parkings"] = [p for p in data["parkings"] if p["id"] in PARKINGS]
     data["counters"] = [c for c in data["counters"] if c["id"] in COUNTERS]
     data["devices"] = [d for d in data["devices"] if d.get("parking") in PARKINGS or d.get("counter") in COUNTERS]
+    data["panels"] = []  # the sample's panels show parkings left out here
     return parse_registry(data, "hannut.yaml (report tests)")
 
 
