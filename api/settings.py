@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ridebuy.api.open_data.settings import OpenDataSettings
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS
 from ridebuy.devices.settings import MessageLimitsSettings, RegistrySettings
 from ridebuy.shared.settings import NOT_A_FLAG, BrokerSettings
 from ridebuy.store.settings import StoreSettings
@@ -79,13 +80,16 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
         300.0, description="how often the API recounts this month's passages for the panels' Ride and Buy line"
     )
     ride_and_buy_trip_km: Annotated[float, Field(ge=0, le=1000)] = Field(
-        3.0, description="Ride and Buy estimate: average length of a cycle trip to or from the centre, km"
+        DEFAULT_ASSUMPTIONS.trip_km,
+        description="Ride and Buy estimate: average length of a cycle trip to or from the centre, km",
     )
     ride_and_buy_car_share: Annotated[float, Field(ge=0, le=1)] = Field(
-        0.5, description="Ride and Buy estimate: share of cycle trips that would otherwise be made by car (0..1)"
+        DEFAULT_ASSUMPTIONS.car_share,
+        description="Ride and Buy estimate: share of cycle trips that would otherwise be made by car (0..1)",
     )
     ride_and_buy_co2_g_per_km: Annotated[float, Field(ge=0, le=10_000)] = Field(
-        170.0, description="Ride and Buy estimate: g CO2 per km of the car trip avoided"
+        DEFAULT_ASSUMPTIONS.co2_g_per_km,
+        description="Ride and Buy estimate: g CO2 per km of the car trip avoided",
     )
 
     town_name: str = Field(
