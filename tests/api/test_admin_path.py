@@ -7,14 +7,13 @@ messages are stored and shown, and neither ingest nor api restarts.
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 from ridebuy.devices.envelopes import ttn
 from ridebuy.devices.envelopes.uplink import Reception
 from tests.api.conftest import Stack, now_ms
 from tests.support.mqtt import publish_all
-from tests.support.processes import RIDEBUY
+from tests.support.processes import Processes
 from tests.support.waiting import wait_until
 
 TOKEN = "p4-Zt8wQ1nV6yR3kL9mX2cB5hJ7dF0sG"
@@ -42,7 +41,7 @@ def stored_per_device(stack: Stack, measurement: str) -> dict[str, int]:
     return stack.influx.count_by(stack.database, measurement, "device")
 
 
-def test_unknown_devices_are_listed_and_adopted_without_a_restart(stack: Stack) -> None:
+def test_unknown_devices_are_listed_and_adopted_without_a_restart(stack: Stack, processes: Processes) -> None:
     ingest = stack.start_ingest()
     api = stack.start_api("--access-log", env={"RIDEBUY_API_TOKEN": TOKEN})
     pids = (ingest.process.pid if ingest.process else None, api.process.pid if api.process else None)
@@ -69,30 +68,23 @@ def test_unknown_devices_are_listed_and_adopted_without_a_restart(stack: Stack) 
         json={"id": "gare-slot-9", "kind": "slot", "parking": "gare", "heartbeat_s": 60},
     )
     assert adopted.status_code == 201, adopted.text
-    command = subprocess.run(
-        [
-            RIDEBUY,
-            "devices",
-            "adopt",
-            "--registry",
-            str(stack.registry),
-            "--id",
-            "gp-tps-07",
-            "--kind",
-            "slot",
-            "--parking",
-            "grand-place",
-            "--format",
-            "ttn",
-            "--codec",
-            "bosch-tps110",
-            "--dev-eui",
-            TPS_EUI,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    command = processes.ridebuy(
+        "devices",
+        "adopt",
+        "--registry",
+        str(stack.registry),
+        "--id",
+        "gp-tps-07",
+        "--kind",
+        "slot",
+        "--parking",
+        "grand-place",
+        "--format",
+        "ttn",
+        "--codec",
+        "bosch-tps110",
+        "--dev-eui",
+        TPS_EUI,
     )
     assert command.returncode == 0, command.stderr
     ingest.wait_for_log("registry reloaded", count=1)

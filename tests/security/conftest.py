@@ -56,26 +56,28 @@ class SecuredBroker:
         return Probe(self.url, username, password, protocol)
 
 
+def secured_config(files: Path) -> str:
+    """Mosquitto settings of a broker secured by the generated password and ACL files in ``files``."""
+    return "\n".join(
+        [
+            "allow_anonymous false",
+            f"password_file {files / 'passwd'}",
+            f"acl_file {files / 'acl'}",
+            # As in the generated mosquitto.conf. With the fixture's 0 (no limit), Debian's 2.0.11 (patched for
+            # CVE-2023-28366) disconnects every client whose PUBLISH it refuses.
+            "max_queued_messages 1000000",
+            *LISTENER_OPTIONS,  # after the fixture's listener line, as the generated conf has them
+        ]
+    )
+
+
 @pytest.fixture
 def secured(tmp_path: Path, registry_file: Path) -> Iterator[SecuredBroker]:
     """A private Mosquitto with anonymous access off and the generated password and ACL files."""
     _need("mosquitto")
     files = tmp_path / "mqtt-auth"
     assert generate(registry_file, files, "--ingest-workers", "2") == 0
-    broker = Mosquitto(
-        tmp_path / "mosquitto",
-        extra_config="\n".join(
-            [
-                "allow_anonymous false",
-                f"password_file {files / 'passwd'}",
-                f"acl_file {files / 'acl'}",
-                # As in the generated mosquitto.conf. With the fixture's 0 (no limit), Debian's 2.0.11 (patched for
-                # CVE-2023-28366) disconnects every client whose PUBLISH it refuses.
-                "max_queued_messages 1000000",
-                *LISTENER_OPTIONS,  # after the fixture's listener line, as the generated conf has them
-            ]
-        ),
-    )
+    broker = Mosquitto(tmp_path / "mosquitto", extra_config=secured_config(files))
     broker.start()
     credentials = parse_credentials((files / "credentials.yaml").read_text(), "credentials.yaml")
     yield SecuredBroker(broker, files, credentials)

@@ -16,12 +16,12 @@ import yaml
 
 from ridebuy.cli import main
 from ridebuy.devices.cli import BROKER_FILE_MODE, DEFAULT_BROKER_GROUP
-from ridebuy.devices.mosquitto_acl import LISTENER_OPTIONS, parse_credentials
+from ridebuy.devices.mosquitto_acl import parse_credentials
 from ridebuy.devices.topics import SUBSCRIPTION, MessageKind, device_topic
 from ridebuy.shared.brokers import parse_broker_url
 from tests.conftest import _need
 from tests.security.clients import V5, V311, Probe
-from tests.security.conftest import SecuredBroker, generate
+from tests.security.conftest import SecuredBroker, generate, secured_config
 from tests.support.processes import Processes
 from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
@@ -66,18 +66,7 @@ def test_a_broker_running_as_its_own_user_reads_the_generated_files(
     workdir = shared_dir / "broker"
     workdir.mkdir()
     shutil.chown(workdir, DEFAULT_BROKER_GROUP, DEFAULT_BROKER_GROUP)  # persistence, written as that user
-    broker = BrokerAsItsUser(
-        workdir,
-        extra_config="\n".join(
-            [
-                "allow_anonymous false",
-                f"password_file {files / 'passwd'}",
-                f"acl_file {files / 'acl'}",
-                "max_queued_messages 1000000",
-                *LISTENER_OPTIONS,
-            ]
-        ),
-    )
+    broker = BrokerAsItsUser(workdir, extra_config=secured_config(files))
     broker.start()
     try:
         credentials = parse_credentials((files / "credentials.yaml").read_text(), "credentials.yaml")
