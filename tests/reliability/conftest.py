@@ -42,7 +42,8 @@ def passages_stored(influx: InfluxDB, database: str) -> tuple[int, int]:
     rows = influx.rows(database, "SELECT count(count), sum(count) FROM passages")
     if not rows:
         return 0, 0
-    return int(rows[0]["count"]), int(rows[0]["sum"])
+    # While a shard is being written after an outage, InfluxDB may answer a row whose aggregates are still null.
+    return int(rows[0]["count"] or 0), int(rows[0]["sum"] or 0)
 
 
 def record_figures(test: str, **figures: object) -> None:
