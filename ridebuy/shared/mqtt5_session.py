@@ -44,7 +44,7 @@ CONNECT_TIMEOUT_S = 10.0
 TAKEOVER_BACKOFF = (5.0, 300.0)
 """After another client took our session over: wait from 5 s growing to 5 min, instead of taking it back at once."""
 STABLE_S = 60.0
-"""A connection that lasted this long resets the takeover backoff."""
+"""A connection that lasted this long resets the takeover backoff and ends health's takeover notice."""
 
 
 class ProtocolRefused(Exception):
@@ -163,7 +163,11 @@ class Mqtt5Session:
         self.reconnects = 0
         self.takeovers = 0
         self.refusal: str | None = None
-        """Why the broker last refused us (CONNECT refused, session taken over); None once connected for good."""
+        """Why the broker last refused us (CONNECT refused, not MQTT 5); None once connected again."""
+        self.takeover_notice: str | None = None
+        """Set when another client took our session over. Two ingests sharing a client id take turns holding the
+        session, so each is connected now and then: the notice stays until a connection has lasted ``STABLE_S``."""
+        self._connected_at = 0.0
         self.redelivered = 0
         """PUBLISH packets received with DUP set (the broker resends what an earlier connection left unacked)."""
 
@@ -174,7 +178,13 @@ class Mqtt5Session:
 
     def problems(self) -> list[str]:
         """What health should say about the session, beyond "not connected"."""
-        return [self.refusal] if self.refusal else []
+        problems = [self.refusal] if self.refusal else []
+        if self.takeover_notice is not None:
+            if self.connected and time.monotonic() - self._connected_at > STABLE_S:
+                self.takeover_notice = None
+            else:
+                problems.append(self.takeover_notice)
+        return problems
 
     def start(self) -> None:
         """Connect and receive in a background thread, reconnecting for ever with jittered backoff."""
@@ -263,7 +273,7 @@ class Mqtt5Session:
             except SessionTakenOver as exc:
                 self.takeovers += 1
                 delay = self._takeover_backoff.next_delay()
-                self.refusal = (
+                self.takeover_notice = (
                     f"session taken over by another client with the client id {self._client_id!r} "
                     f"({self.takeovers} times): is a second ingest running with this id?"
                 )
@@ -322,7 +332,7 @@ class Mqtt5Session:
         self._current = connection
         try:
             await self._handshake(connection)
-            connected_at = time.monotonic()
+            connected_at = self._connected_at = time.monotonic()
             self._connected.set()
             self.refusal = None
             self._backoff.reset()
