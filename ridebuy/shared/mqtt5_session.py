@@ -1,11 +1,12 @@
 """ridebuy's MQTT 5 session: asyncio in a thread of its own, packets encoded and decoded by `mqtt5`.
 
-The ingest's persistent session, or with ``clean_start`` one the broker forgets (for the API's live subscription,
-not moved yet: docs/performance.md). Only what they need:
+The ingest's persistent session, or with ``clean_start`` one the broker forgets (the API's live subscription, which
+also publishes the display panels on it). Only what they need:
 CONNECT with a fixed client id, clean start off, a session expiry interval and a Receive Maximum; SUBSCRIBE at
 QoS 1 (shared subscriptions included); PUBLISH at QoS 0 and 1 in; PUBACK out only when the write path says the
-message is stored; PINGREQ for keep-alive; DISCONNECT both ways. Reconnects for ever
-with jittered backoff; every wait on the broker has a timeout.
+message is stored; PUBLISH at QoS 0 and 1 out (retain, Message Expiry Interval; see :meth:`Mqtt5Session.publish`);
+PINGREQ for keep-alive; DISCONNECT both ways. Reconnects for ever with jittered backoff; every wait on the broker
+has a timeout.
 
 Why not paho: its Python packet handling alone capped one process at about 19,000 msg/s on MQTT 5; this session
 parses in Rust and writes the acknowledgements of a whole batch in one socket write (docs/ingest.md).
@@ -18,6 +19,7 @@ connection has a generation number; an ack whose generation is not the current o
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import enum
 import logging
@@ -26,6 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import mqtt5
 
@@ -61,6 +64,44 @@ class SessionTakenOver(Exception):
 
 class ClosedByBroker(ConnectionError):
     """The broker closed the connection without a DISCONNECT to say why."""
+
+
+class NotConnected(ConnectionError):
+    """A message to publish found no connection, or its connection ended before the broker acknowledged it."""
+
+
+class PublishRefused(Exception):
+    """The broker answered a QoS 1 PUBLISH with a failure reason (not authorised, quota exceeded, ...)."""
+
+
+@dataclass(slots=True)
+class _Outgoing:
+    """A message to publish, and the future its caller waits on."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    expiry_s: int | None
+    future: concurrent.futures.Future[None] = field(default_factory=concurrent.futures.Future)
+
+    def packet(self, packet_id: int | None) -> bytes:
+        return mqtt5.PublishPacket(
+            self.topic,
+            self.payload,
+            qos=mqtt5.QoS(self.qos),
+            retain=self.retain,
+            packet_id=packet_id,
+            message_expiry_interval=self.expiry_s,
+        ).write()
+
+    def settle(self, error: Exception | None = None) -> None:
+        """Complete the caller's future (which the caller may have cancelled meanwhile)."""
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            if error is None:
+                self.future.set_result(None)
+            else:
+                self.future.set_exception(error)
 
 
 SILENT_CLOSES = (3, 60.0)
@@ -170,6 +211,13 @@ class Mqtt5Session:
         self._connected_at = 0.0
         self.redelivered = 0
         """PUBLISH packets received with DUP set (the broker resends what an earlier connection left unacked)."""
+        self._inflight: dict[int, _Outgoing] = {}
+        """Our QoS 1 messages sent on the current connection and not yet acknowledged, by packet id."""
+        self._outbox: deque[_Outgoing] = deque()
+        """QoS 1 messages waiting for room in the broker's Receive Maximum."""
+        self._send_quota = 65_535
+        self._last_packet_id = 1
+        """SUBSCRIBE takes packet id 1 during the handshake; our PUBLISH packets take the following ones."""
 
     # the interface the ingest uses (any thread) ----------------------------------------------------------
     @property
@@ -211,6 +259,31 @@ class Mqtt5Session:
             with contextlib.suppress(RuntimeError):
                 self._loop.call_soon_threadsafe(self._send_acks)
 
+    def publish(
+        self, topic: str, payload: bytes, *, qos: int = 0, retain: bool = False, expiry_s: int | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Publish a message on the current connection; callable from any thread (the API's event loop included:
+        ``await asyncio.wrap_future(session.publish(...))``).
+
+        The future completes when a QoS 0 message is written, or when the broker acknowledged a QoS 1 message; it
+        fails with :class:`NotConnected` when there is no connection or it ends first (nothing is resent on a later
+        connection: the caller decides), and with :class:`PublishRefused` when the PUBACK says no. ``expiry_s`` is
+        the Message Expiry Interval: the broker drops the message (a retained one too) after that many seconds.
+        QoS 1 messages beyond the broker's Receive Maximum wait their turn.
+        """
+        if qos not in (0, 1):
+            raise ValueError("qos must be 0 or 1")
+        outgoing = _Outgoing(topic, payload, qos, retain, expiry_s)
+        loop = self._loop
+        if loop is None or not self.connected:
+            outgoing.settle(NotConnected(f"not connected to {self._broker.display}"))
+            return outgoing.future
+        try:
+            loop.call_soon_threadsafe(self._send_publish, outgoing)
+        except RuntimeError:  # the session's loop is closed: the session is over
+            outgoing.settle(NotConnected("the MQTT session is closed"))
+        return outgoing.future
+
     def wait_connected(self, timeout_s: float) -> bool:
         return self._connected.wait(timeout_s)
 
@@ -249,6 +322,7 @@ class Mqtt5Session:
         connection = self._current
         if connection is not None and connection.transport is not None and self._acking_generation:
             self._send_acks()
+            self._fail_outgoing(NotConnected("the MQTT session closed before the broker acknowledged the message"))
             self._write(connection, mqtt5.DisconnectPacket().write())
             connection.transport.close()
         if self._main is not None:
@@ -307,6 +381,7 @@ class Mqtt5Session:
                 self._connected.clear()
                 self._acking_generation = 0
                 self._current = None
+                self._fail_outgoing(NotConnected("the connection ended before the broker acknowledged the message"))
             if not self._stopping:
                 await asyncio.sleep(delay)
 
@@ -373,6 +448,7 @@ class Mqtt5Session:
                 raise ProtocolRefused("CONNACK 0x84 unsupported protocol version")
             detail = f" ({connack.reason_str})" if connack.reason_str else ""
             raise ConnectRefused(in_words(connack.reason_code) + detail)
+        self._send_quota = max(1, connack.receive_max)
         subscribe = mqtt5.SubscribePacket(
             1, [mqtt5.TopicFilter(f, max_qos=mqtt5.QoS.AT_LEAST_ONCE) for f in self._filters]
         )
@@ -460,6 +536,53 @@ class Mqtt5Session:
         if chunks and connection is not None:
             self._write(connection, b"".join(chunks))
 
+    def _send_publish(self, outgoing: _Outgoing) -> None:
+        """On the session thread: write a message now, or queue it behind the broker's Receive Maximum."""
+        connection = self._current
+        if connection is None or not self._connected.is_set():
+            outgoing.settle(NotConnected(f"not connected to {self._broker.display}"))
+        elif outgoing.future.cancelled():
+            pass
+        elif outgoing.qos == 0:
+            self._write(connection, outgoing.packet(None))
+            outgoing.settle()
+        elif len(self._inflight) < self._send_quota:
+            self._transmit(connection, outgoing)
+        else:
+            self._outbox.append(outgoing)
+
+    def _transmit(self, connection: _Connection, outgoing: _Outgoing) -> None:
+        packet_id = self._last_packet_id
+        while True:  # the next id not in flight (at most Receive Maximum of them are)
+            packet_id = packet_id % 65_535 + 1
+            if packet_id not in self._inflight:
+                break
+        self._last_packet_id = packet_id
+        self._inflight[packet_id] = outgoing
+        self._write(connection, outgoing.packet(packet_id))
+
+    def _published(self, connection: _Connection, puback: mqtt5.PubAckPacket) -> None:
+        outgoing = self._inflight.pop(puback.packet_id, None)
+        if outgoing is None:
+            log.debug("PUBACK for packet id %d, which is not in flight", puback.packet_id)
+            return
+        if int(puback.reason_code) >= 0x80:
+            detail = f" ({puback.reason_str})" if puback.reason_str else ""
+            outgoing.settle(PublishRefused(f"PUBACK {in_words(puback.reason_code)}{detail} for {outgoing.topic}"))
+        else:
+            outgoing.settle()
+        while self._outbox and len(self._inflight) < self._send_quota:
+            waiting = self._outbox.popleft()
+            if not waiting.future.cancelled():
+                self._transmit(connection, waiting)
+
+    def _fail_outgoing(self, error: Exception) -> None:
+        waiting = [*self._inflight.values(), *self._outbox]
+        self._inflight.clear()
+        self._outbox.clear()
+        for outgoing in waiting:
+            outgoing.settle(error)
+
     def _packet(self, connection: _Connection, packet: mqtt5.Packet) -> None:
         """Called for every packet the broker sends, in order."""
         if type(packet) is mqtt5.PublishPacket:
@@ -469,6 +592,9 @@ class Mqtt5Session:
                 self._on_message(
                     packet.topic, packet.payload, packet.packet_id or 0, packet.qos, self._generation, time.time_ns()
                 )
+            return
+        if type(packet) is mqtt5.PubAckPacket:
+            self._published(connection, packet)
             return
         if isinstance(packet, mqtt5.DisconnectPacket):
             code = packet.reason_code
