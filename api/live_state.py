@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -22,8 +23,11 @@ from ridebuy.store.base import DeviceSnapshot
 
 log = logging.getLogger(__name__)
 
-SUBSCRIBER_QUEUE = 256
-"""Changes a stream listener may lag behind before it is dropped (its EventSource reconnects and resyncs)."""
+STREAM_INTERVAL_S = 0.02
+"""A stream listener reads at most this often: under a fast stream each read carries the latest figures of every
+parking that changed meanwhile (a parking that changed ten times is sent once), so the events sent per second stay
+below (parkings / interval) however fast the messages come, and a listener that reads slower gets fewer, fresher
+events instead of a growing backlog. A change after a quiet moment goes out at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +55,55 @@ class BatteryThresholds:
         return None
 
 
-@dataclass(slots=True, eq=False)  # identity: each listener is its own
 class Subscriber:
-    """One stream listener: a bounded queue of availability changes; ``None`` in it means "dropped, resync"."""
+    """One stream listener: the latest figures of each parking that changed since it last read (one entry per
+    parking at most, so its memory is bounded by the registry however fast the stream), or the end of the stream.
 
-    queue: asyncio.Queue[Availability | None] = field(default_factory=lambda: asyncio.Queue(SUBSCRIBER_QUEUE))
+    Never dropped for being slow: a slow reader just gets fewer, coalesced changes (see ``STREAM_INTERVAL_S``).
+    """
 
-    def drop(self) -> None:
-        """Replace what waits with the end-of-stream mark: the client reconnects and gets a fresh snapshot."""
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(None)
+    __slots__ = ("_last_read", "_ready", "ended", "interval_s", "pending")
+
+    def __init__(self, interval_s: float = STREAM_INTERVAL_S) -> None:
+        self.pending: dict[str, Availability] = {}
+        """Parking id to its latest changed figures, in the order the parkings first changed since the last read."""
+        self.ended = False
+        self.interval_s = interval_s
+        self._ready = asyncio.Event()
+        self._last_read = 0.0
+
+    def offer(self, availability: Availability) -> None:
+        """A parking's figures changed: replaces what waits for that parking."""
+        self.pending[availability.parking_id] = availability
+        self._ready.set()
+
+    def end(self) -> None:
+        """End the stream (server shutdown): the client's EventSource reconnects elsewhere and gets a snapshot."""
+        self.ended = True
+        self.pending.clear()
+        self._ready.set()
+
+    def take(self) -> list[Availability] | None:
+        """What changed since the last read, without waiting (empty if nothing); None once the stream ended."""
+        if self.ended:
+            return None
+        changes = list(self.pending.values())
+        self.pending.clear()
+        self._ready.clear()
+        return changes
+
+    async def changes(self) -> list[Availability] | None:
+        """Wait for changes (at most one read per ``interval_s``): each changed parking once, with its latest
+        figures; None once the stream ended."""
+        while True:
+            await self._ready.wait()
+            wait_s = self._last_read + self.interval_s - time.monotonic()
+            if wait_s > 0 and not self.ended:
+                await asyncio.sleep(wait_s)  # let more changes coalesce: a fast stream gets batches, not floods
+            self._last_read = time.monotonic()
+            changes = self.take()
+            if changes is None or changes:
+                return changes
 
 
 class LiveState:
@@ -95,6 +137,7 @@ class LiveState:
         metrics.devices_battery_low.set_function(
             lambda: sum(1 for d in self.registry.devices if self.battery_low(d.id))
         )
+        metrics.stream_queue_depth.set_function(lambda: max((len(s.pending) for s in self._subscribers), default=0))
 
     @property
     def modified_ns(self) -> int:
@@ -212,17 +255,9 @@ class LiveState:
             return
         self.changed_ns = max(self.changed_ns, now_ns)
         self._metrics.availability_changes.inc(len(changed))
-        for subscriber in list(self._subscribers):
+        for subscriber in self._subscribers:
             for availability in changed:
-                try:
-                    subscriber.queue.put_nowait(availability)
-                except asyncio.QueueFull:
-                    log.info("a stream listener fell %d changes behind: dropped", SUBSCRIBER_QUEUE)
-                    subscriber.drop()
-                    self.unsubscribe(subscriber)
-                    break
-        depth = max((s.queue.qsize() for s in self._subscribers), default=0)
-        self._metrics.stream_queue_depth.set(depth)
+                subscriber.offer(availability)
 
     def _note_health(self, reading: Reading) -> None:
         update = DeviceHealth(reading.device_id, last_seen_ns=reading.ts_ns)

@@ -54,7 +54,7 @@ class ApiMetrics:
         )
         self.stream_queue_depth = Gauge(
             "ridebuy_api_stream_queue_depth",
-            "changes waiting in the fullest stream listener's buffer (the API's only buffer)",
+            "parkings whose changes wait for the slowest stream listener (at most one entry per parking)",
             registry=self.registry,
         )
 

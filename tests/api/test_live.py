@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
-from ridebuy.api.live_state import SUBSCRIBER_QUEUE, LiveState
+from ridebuy.api.live_state import LiveState
 from ridebuy.api.metrics import ApiMetrics
 from ridebuy.devices.availability import ParkingStatus
 from ridebuy.devices.readings import HealthFigures
@@ -89,19 +90,45 @@ def test_silence_turns_devices_stale_and_moves_last_modified() -> None:
     assert live.modified_ns == NOW + 3600 * S > before
 
 
-def test_a_listener_that_falls_behind_is_dropped_with_an_end_mark() -> None:
-    live = LiveState(small_registry(), ApiMetrics())
+def test_a_listener_that_does_not_read_gets_the_latest_figures_of_each_changed_parking_once() -> None:
+    metrics = ApiMetrics()
+    live = LiveState(small_registry(), metrics)
     slow, quick = live.subscribe(), live.subscribe()
-    for occupied in range(SUBSCRIBER_QUEUE + 1):
-        message(live, "gare-rack", "occupancy", {"occupied": occupied % 2})
-        while not quick.queue.empty():
-            assert quick.queue.get_nowait() is not None
-    assert slow.queue.qsize() == 1 and slow.queue.get_nowait() is None
-    message(live, "gare-rack", "occupancy", {"occupied": 3})
-    assert slow.queue.empty()  # no longer fed
-    change = quick.queue.get_nowait()
-    assert change is not None and change.occupied == 3
-    live.unsubscribe(quick)
+    for occupied in range(1000):  # far more changes than parkings: memory stays one entry per parking
+        message(live, "gare-rack", "occupancy", {"occupied": occupied % 4})
+        message(live, "gp-rack-1", "occupancy", {"occupied": occupied % 3})
+        assert len(slow.pending) <= 2
+        changes = quick.take()
+        assert changes is not None and len(changes) <= 2
+    assert sample(metrics, "ridebuy_api_stream_queue_depth") == 2
+    message(live, "gare-rack", "occupancy", {"occupied": 1})
+    changes = slow.take()
+    assert changes is not None
+    assert [(a.parking_id, a.occupied) for a in changes] == [("gare", 1), ("grand-place", 999 % 3)]
+    assert slow.take() == []  # read: nothing waits
+    assert sample(metrics, "ridebuy_api_stream_queue_depth") == 1  # quick did not read the last change
+    assert sample(metrics, "ridebuy_api_stream_listeners") == 2  # nobody was dropped
+
+
+def test_a_stream_waits_for_changes_and_ends_on_shutdown() -> None:
+    live = LiveState(small_registry(), ApiMetrics())
+
+    async def follow() -> list[list[tuple[str, int]] | None]:
+        listener = live.subscribe()
+        reads: list[list[tuple[str, int]] | None] = []
+        asyncio.get_running_loop().call_soon(message, live, "gare-rack", "occupancy", {"occupied": 2})
+        for _ in range(2):
+            changes = await listener.changes()
+            reads.append(None if changes is None else [(a.parking_id, a.occupied) for a in changes])
+            if changes is not None:  # two changes of one parking while the listener waits its turn: one event
+                message(live, "gare-rack", "occupancy", {"occupied": 3})
+                message(live, "gare-rack", "occupancy", {"occupied": 0})
+        listener.end()
+        reads.append(await listener.changes())
+        live.unsubscribe(listener)
+        return reads
+
+    assert asyncio.run(follow()) == [[("gare", 2)], [("gare", 0)], None]
 
 
 def test_a_device_clock_that_ran_ahead_then_was_corrected_is_followed_at_once() -> None:
