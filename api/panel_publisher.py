@@ -8,8 +8,9 @@ stops, the broker drops the retained state instead of handing out old figures fo
 registry has its retained message cleared (an empty retained payload).
 
 Messages go out on the live-state subscription's connection (:class:`MqttLink`, filled by
-api.live_subscription): one connection per API replica, as a broker that binds client ids to usernames requires.
-While it is down nothing is published; after a reconnection everything is published again at once.
+api.live_subscription with a :class:`~ridebuy.api.live_link.Publisher`, whichever MQTT client is in use): one
+connection per API replica, as a broker that binds client ids to usernames requires. While it is down nothing is
+published; after a reconnection everything is published again at once.
 
 Each API replica publishes the same state; their messages agree, so no leader is needed. Only the API's MQTT users
 may write below ``ridebuy/v1/panels/`` (ridebuy.devices.mosquitto_acl).
@@ -22,12 +23,10 @@ import math
 import time
 from typing import Protocol
 
-import aiomqtt
 import anyio
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
 from ridebuy.api.caching import render
+from ridebuy.api.live_link import Publisher, PublishFailed
 from ridebuy.api.panels import PanelOut
 from ridebuy.devices.panels import panel_topic
 
@@ -46,9 +45,9 @@ class MqttLink:
     """The API's connected MQTT client, or None while there is none."""
 
     def __init__(self) -> None:
-        self.client: aiomqtt.Client | None = None
+        self.client: Publisher | None = None
 
-    def set(self, client: aiomqtt.Client | None) -> None:
+    def set(self, client: Publisher | None) -> None:
         self.client = client
 
 
@@ -63,7 +62,7 @@ class _Published:
 
     def __init__(self) -> None:
         self.keys: dict[str, tuple[str, float]] = {}
-        self.client: aiomqtt.Client | None = None
+        self.client: Publisher | None = None
         self.retained: set[str] = set()
 
     def due(self, panel_id: str, key: str, now_s: float, interval_s: float) -> bool:
@@ -85,14 +84,14 @@ async def publish_panels_forever(
         if client is not None:
             try:
                 await _publish_due(client, source, published, interval_s, expiry_s)
-            except aiomqtt.MqttError as exc:  # the subscription reconnects; publish again on its next connection
+            except PublishFailed as exc:  # the subscription reconnects; publish again on its next connection
                 log.debug("panel publish failed: %s", exc)
                 published.keys.clear()
         await anyio.sleep(check_s)
 
 
 async def _publish_due(
-    client: aiomqtt.Client, source: PanelSource, published: _Published, interval_s: float, expiry_s: int | None
+    client: Publisher, source: PanelSource, published: _Published, interval_s: float, expiry_s: int | None
 ) -> None:
     bodies = source.panel_bodies()
     now_s = time.monotonic()
@@ -100,21 +99,11 @@ async def _publish_due(
         key = change_key(body)
         if not published.due(panel_id, key, now_s, interval_s):
             continue
-        await client.publish(
-            panel_topic(panel_id), render(body).content, qos=1, retain=True, properties=_expiring(expiry_s)
-        )
+        await client.publish(panel_topic(panel_id), render(body).content, retain=True, expiry_s=expiry_s)
         published.keys[panel_id] = (key, now_s)
         published.retained.add(panel_id)
     for panel_id in sorted(published.retained - set(bodies)):
-        await client.publish(panel_topic(panel_id), b"", qos=1, retain=True)  # clears the retained state
+        await client.publish(panel_topic(panel_id), b"", retain=True, expiry_s=None)  # clears the retained state
         published.retained.discard(panel_id)
         published.keys.pop(panel_id, None)
         log.info("display panel %s left the registry: its retained state is cleared", panel_id)
-
-
-def _expiring(expiry_s: int | None) -> Properties | None:
-    if expiry_s is None:
-        return None
-    properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-    properties.MessageExpiryInterval = expiry_s
-    return properties

@@ -113,18 +113,22 @@ def test_a_listener_that_does_not_read_gets_the_latest_figures_of_each_changed_p
 def test_a_stream_waits_for_changes_and_ends_on_shutdown() -> None:
     live = LiveState(small_registry(), ApiMetrics())
 
+    def occupied(value: int) -> None:
+        message(live, "gare-rack", "occupancy", {"occupied": value})
+
     async def follow() -> list[list[tuple[str, int]] | None]:
         listener = live.subscribe()
         reads: list[list[tuple[str, int]] | None] = []
-        asyncio.get_running_loop().call_soon(message, live, "gare-rack", "occupancy", {"occupied": 2})
+        asyncio.get_running_loop().call_soon(occupied, 2)
         for _ in range(2):
             changes = await listener.changes()
             reads.append(None if changes is None else [(a.parking_id, a.occupied) for a in changes])
             if changes is not None:  # two changes of one parking while the listener waits its turn: one event
-                message(live, "gare-rack", "occupancy", {"occupied": 3})
-                message(live, "gare-rack", "occupancy", {"occupied": 0})
+                occupied(3)
+                occupied(0)
         listener.end()
-        reads.append(await listener.changes())
+        last = await listener.changes()
+        reads.append(None if last is None else [(a.parking_id, a.occupied) for a in last])
         live.unsubscribe(listener)
         return reads
 

@@ -101,8 +101,8 @@ def test_qos_0_and_1_from_an_asyncio_loop_and_from_threads(mosquitto: Mosquitto,
         for future in futures:
             future.result(timeout=30)
         received = [sign.next().payload.decode() for _ in range(2000)]
-        for thread in range(4):  # every message arrived once, in each sender's order
-            assert [p for p in received if p.startswith(f"{thread}-")] == [f"{thread}-{n}" for n in range(500)]
+        for sender in range(4):  # every message arrived once, in each sender's order
+            assert [p for p in received if p.startswith(f"{sender}-")] == [f"{sender}-{n}" for n in range(500)]
     finally:
         sign.close()
 
