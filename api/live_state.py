@@ -260,10 +260,16 @@ class LiveState:
                 subscriber.offer(availability)
 
     def _note_health(self, reading: Reading) -> None:
-        update = DeviceHealth(reading.device_id, last_seen_ns=reading.ts_ns)
         if isinstance(reading, StatusReading):
-            update = replace(update, status_ns=reading.ts_ns, figures=HealthFigures.from_values(reading.values))
-        self._merge_health(update)
+            figures = HealthFigures.from_values(reading.values)
+            self._merge_health(DeviceHealth(reading.device_id, reading.ts_ns, figures, reading.ts_ns))
+            return
+        # Not a status message: only "last seen" can move (the common case, kept cheap: no dataclasses.replace).
+        old = self._health.get(reading.device_id)
+        if old is None:
+            self._health[reading.device_id] = DeviceHealth(reading.device_id, last_seen_ns=reading.ts_ns)
+        elif old.last_seen_ns is None or reading.ts_ns > old.last_seen_ns:
+            self._health[reading.device_id] = DeviceHealth(old.device_id, reading.ts_ns, old.figures, old.status_ns)
 
     def _merge_health(self, update: DeviceHealth) -> None:
         """Keep the newest of each: last seen by time, status values from the newest status message."""
