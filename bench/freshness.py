@@ -1,11 +1,12 @@
 """Freshness: from publishing a sensor message to seeing it through the API (GET and server-sent events).
 
-    python -m bench.freshness [--probes 300] [--background 2000]
+    python -m bench.freshness [--probes 300] [--background 20000] [--profile FILE]
 
 The ingest and the API run against a private Mosquitto and InfluxDB while a publisher sends ``--background``
 messages/s of ordinary traffic (occupancy, passages, status of a 1,000-device town). A probe device flips its
 parking every ``--interval`` seconds; for each flip the time from publish to (a) the ``availability`` event on an
 open ``/v1/stream`` and (b) the first ``GET /v1/parkings/{id}`` that shows it (polled every ``--poll-ms``).
+``--profile`` records the API with py-spy (collapsed stacks in FILE-0.txt; ``python -m bench.profile_summary``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import httpx
 import yaml
 
 from bench import traffic
+from bench.backlog_drain import start_profiler
 from bench.machine import machine_lines
 from bench.rig import CpuMeter, rig, server_pid
 from bench.workload import Town
@@ -143,7 +145,11 @@ class StreamWatcher:
 
 
 def run(
-    probes: int = 300, background: float = 2000.0, interval_s: float = 0.1, poll_ms: float = 5.0
+    probes: int = 300,
+    background: float = 2000.0,
+    interval_s: float = 0.1,
+    poll_ms: float = 5.0,
+    profile: Path | None = None,
 ) -> FreshnessResult:
     town = Town()
     duration_s = probes * (interval_s + 0.05) + 10
@@ -167,12 +173,14 @@ def run(
 
         probe_publisher = Publisher(the_rig.mqtt_url())
         topic = device_topic(PROBE_DEVICE, "occupancy")
+        profiler = None
         sse_ms: list[float] = []
         sse_missed = 0
         get_ms: list[float] = []
         try:
             time.sleep(1.0)  # let the background reach its pace
             meter.start()
+            profiler = start_profiler(api.pid, profile, 0) if profile else None
             with httpx.Client(base_url=api.url, timeout=10.0) as client:
                 for number in range(probes):
                     occupied = (number + 1) % 2
@@ -199,6 +207,8 @@ def run(
             rate = traffic.achieved_rate(background_process)
             watcher.stop()
             probe_publisher.close()
+    if profiler is not None:
+        profiler.wait(60)
     return FreshnessResult(probes, rate, sse_ms, get_ms, poll_ms, cpu_share, sse_missed)
 
 
@@ -208,8 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--background", type=float, default=20_000.0, help="background messages per second")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between probes")
     parser.add_argument("--poll-ms", type=float, default=5.0, help="GET polling interval (each poll is a request)")
+    parser.add_argument("--profile", type=Path, help="record the API with py-spy into this file (collapsed stacks)")
     args = parser.parse_args(argv)
-    result = run(args.probes, args.background, args.interval, args.poll_ms)
+    result = run(args.probes, args.background, args.interval, args.poll_ms, args.profile)
     print(*machine_lines(), *result.lines(), sep="\n")
     worst = max(percentile(result.sse_ms, 0.99) if result.sse_ms else float("inf"), percentile(result.get_ms, 0.99))
     worst = worst if not result.sse_missed else float("inf")
