@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import ssl
+import sys
 from types import FrameType
 
 from ridebuy.api.settings import ApiSettings
@@ -14,6 +15,8 @@ from ridebuy.shared.brokers import parse_broker_url
 from ridebuy.shared.commands import Command
 
 log = logging.getLogger(__name__)
+
+SWITCH_INTERVAL_S = 0.001
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +30,10 @@ def run_api(args: argparse.Namespace, settings: ApiSettings) -> int:
     from ridebuy.api.app import create_app
     from ridebuy.api.connection_guard import ConnectionLimits, connection_cap, guarded_protocol
 
+    # The MQTT session parses on a thread of its own: when it holds the GIL, the event loop (HTTP, the fold) waits
+    # for the interpreter's switch interval, 5 ms by default, after each of its system calls. 1 ms keeps requests
+    # and stream events from queueing behind the parser (docs/performance.md, issue 12).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         app = create_app(settings)
     except (RegistryError, ValueError) as exc:  # a bad registry or store URL: say so, no traceback
