@@ -1,10 +1,10 @@
 """The live-state subscription on ridebuy's MQTT 5 session (ridebuy.shared.mqtt5_session), clean start.
 
 aiomqtt (paho) could not keep up with 20,000 msg/s in the API's process (docs/performance.md). The session parses
-packets in Rust on a thread of its own and acknowledges each QoS 1 message as it arrives (nothing to protect: the
-subscription keeps no session, and the store is re-read after a reconnection); the messages go to the event loop
-in batches and are folded there in short slices (api.live_batches). The panels are published on the same
-session (:class:`SessionPublisher`).
+packets in Rust on a thread of its own; the messages go to the event loop in batches and are folded there in short
+slices (api.live_batches). The subscription is at QoS 0: it keeps no session (the store is re-read after a
+reconnection), so QoS 1 would protect nothing, and it would cost the broker and the API an acknowledgement per
+message. The panels are published on the same session (:class:`SessionPublisher`, QoS 1).
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ async def listen_mqtt5(
 
     def on_message(topic: str, payload: bytes, packet_id: int, qos: int, generation: int, received_ns: int) -> None:
         folder.put(topic, payload)
-        if qos and session is not None:
-            session.ack(packet_id, qos, generation)  # queued: one write for the acks of a whole read
+        if qos and session is not None:  # a broker may send QoS 1 anyway: acknowledge it at once (queued per read)
+            session.ack(packet_id, qos, generation)
 
     session = Mqtt5Session(
         broker,
@@ -94,6 +94,7 @@ async def listen_mqtt5(
         clean_start=True,
         on_connection=on_connection,
         on_protocol_refused=on_protocol_refused,
+        subscribe_qos=0,
     )
     session.start()
     try:

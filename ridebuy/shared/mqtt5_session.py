@@ -167,10 +167,12 @@ class Mqtt5Session:
         on_protocol_refused: Callable[[str], None] | None = None,
         clean_start: bool = False,
         on_connection: Callable[[bool], None] | None = None,
+        subscribe_qos: int = 1,
     ) -> None:
         """``clean_start``: a session that the broker forgets on disconnect (the API's live subscription) instead of
         a persistent one. ``on_connection(up)`` is called on the session's thread when a connection is subscribed
-        (True) and when it ends (False)."""
+        (True) and when it ends (False). ``subscribe_qos`` 0: the broker sends without waiting for acknowledgements
+        (the API's live subscription, which keeps no session and so gains nothing from QoS 1)."""
         self._broker = broker
         self._client_id = client_id
         self._filters = topic_filters
@@ -182,6 +184,7 @@ class Mqtt5Session:
         self._on_protocol_refused = on_protocol_refused
         self._clean_start = clean_start
         self._on_connection = on_connection
+        self._subscribe_qos = mqtt5.QoS(subscribe_qos)
         self._backoff = Backoff(initial_s=0.5, maximum_s=30.0)
         self._takeover_backoff = Backoff(initial_s=TAKEOVER_BACKOFF[0], maximum_s=TAKEOVER_BACKOFF[1])
         self._generation = 0
@@ -449,9 +452,7 @@ class Mqtt5Session:
             detail = f" ({connack.reason_str})" if connack.reason_str else ""
             raise ConnectRefused(in_words(connack.reason_code) + detail)
         self._send_quota = max(1, connack.receive_max)
-        subscribe = mqtt5.SubscribePacket(
-            1, [mqtt5.TopicFilter(f, max_qos=mqtt5.QoS.AT_LEAST_ONCE) for f in self._filters]
-        )
+        subscribe = mqtt5.SubscribePacket(1, [mqtt5.TopicFilter(f, max_qos=self._subscribe_qos) for f in self._filters])
         suback = await self._request(connection, subscribe.write(), mqtt5.SubAckPacket, "SUBACK")
         assert isinstance(suback, mqtt5.SubAckPacket)
         refused = [(f, code) for f, code in zip(self._filters, suback.reason_codes, strict=False) if int(code) >= 0x80]

@@ -12,6 +12,7 @@ import pytest
 from ridebuy.shared.brokers import parse_broker_url
 from ridebuy.shared.mqtt5_session import Mqtt5Session, NotConnected
 from tests.api.panel_stack import Subscriber
+from tests.support.mqtt import publish_all
 from tests.support.processes import Processes
 from tests.support.servers import Mosquitto
 from tests.support.waiting import wait_until
@@ -143,3 +144,24 @@ def _got(sign: Subscriber, payload: bytes) -> bool:
     except AssertionError:
         return False
     return True
+
+
+def test_a_qos_0_subscription_gets_messages_without_acknowledging(
+    mosquitto: Mosquitto, sessions: list[Mqtt5Session]
+) -> None:
+    """The API's live subscription: QoS 1 messages come at QoS 0, with no packet id to acknowledge."""
+    received: list[tuple[str, bytes, int, int]] = []
+    session = Mqtt5Session(
+        parse_broker_url(mosquitto.url),
+        "live",
+        FILTERS,
+        lambda topic, payload, packet_id, qos, generation, ns: received.append((topic, payload, packet_id, qos)),
+        clean_start=True,
+        subscribe_qos=0,
+    )
+    sessions.append(session)
+    session.start()
+    assert session.wait_connected(15)
+    publish_all(mosquitto.url, [(f"ridebuy/v1/devices/d{n}/occupancy", str(n).encode()) for n in range(100)])
+    wait_until(lambda: len(received) == 100, what="100 messages")
+    assert received == [(f"ridebuy/v1/devices/d{n}/occupancy", str(n).encode(), 0, 0) for n in range(100)]
