@@ -7,6 +7,7 @@ messages/s of ordinary traffic (occupancy, passages, status of a 1,000-device to
 parking every ``--interval`` seconds; for each flip the time from publish to (a) the ``availability`` event on an
 open ``/v1/stream`` and (b) the first ``GET /v1/parkings/{id}`` that shows it (polled every ``--poll-ms``).
 ``--profile`` records the API with py-spy (collapsed stacks in FILE-0.txt; ``python -m bench.profile_summary``).
+``--without-ingest`` leaves the ingest out: what the API alone can do with the cores.
 """
 
 from __future__ import annotations
@@ -150,17 +151,18 @@ def run(
     interval_s: float = 0.1,
     poll_ms: float = 5.0,
     profile: Path | None = None,
+    with_ingest: bool = True,
 ) -> FreshnessResult:
     town = Town()
     duration_s = probes * (interval_s + 0.05) + 10
     with rig() as the_rig:
         registry = write_registry(town, the_rig.workdir / "registry.yaml")
-        ingest = the_rig.ingest(registry, DATABASE)
+        ingest = the_rig.ingest(registry, DATABASE) if with_ingest else None
         api = the_rig.api(registry, DATABASE)
         background_process = traffic.start(the_rig.mqtt_url(), background, duration_s)
         meter = CpuMeter(
             {
-                "ingest": ingest.pid,
+                **({"ingest": ingest.pid} if ingest is not None else {}),
                 "api": api.pid,
                 "mosquitto": server_pid(the_rig.mosquitto),
                 "influxd": server_pid(the_rig.influxdb),
@@ -219,8 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between probes")
     parser.add_argument("--poll-ms", type=float, default=5.0, help="GET polling interval (each poll is a request)")
     parser.add_argument("--profile", type=Path, help="record the API with py-spy into this file (collapsed stacks)")
+    parser.add_argument("--without-ingest", action="store_true", help="leave the ingest out (the API alone)")
     args = parser.parse_args(argv)
-    result = run(args.probes, args.background, args.interval, args.poll_ms, args.profile)
+    result = run(args.probes, args.background, args.interval, args.poll_ms, args.profile, not args.without_ingest)
     print(*machine_lines(), *result.lines(), sep="\n")
     worst = max(percentile(result.sse_ms, 0.99) if result.sse_ms else float("inf"), percentile(result.get_ms, 0.99))
     worst = worst if not result.sse_missed else float("inf")

@@ -68,6 +68,12 @@ def test_freshness_sees_every_probe_through_get_and_stream(bench_rig: None) -> N
     assert result.background_rate > 0
 
 
+def test_freshness_without_the_ingest_measures_the_api_alone(bench_rig: None) -> None:
+    result = freshness.run(probes=3, background=200, interval_s=0.05, with_ingest=False)
+    assert len(result.sse_ms) == len(result.get_ms) == 3
+    assert "ingest" not in result.cpu_share and "api" in result.cpu_share
+
+
 def test_api_load_revalidates_with_etag(bench_rig: None) -> None:
     figures = api_load.run(parkings_counts=(20,), seconds=1, connections=2, endpoints=("list",))
     (figure,) = figures
