@@ -452,6 +452,16 @@ class Mqtt5Session:
             detail = f" ({connack.reason_str})" if connack.reason_str else ""
             raise ConnectRefused(in_words(connack.reason_code) + detail)
         self._send_quota = max(1, connack.receive_max)
+        if self._filters:  # none: a session that only publishes
+            await self._subscribe(connection)
+        log.info(
+            "connected to %s with MQTT 5 (session %s), subscribed to %s",
+            broker.display,
+            "resumed" if connack.session_present else "new",
+            ", ".join(self._filters) or "nothing",
+        )
+
+    async def _subscribe(self, connection: _Connection) -> None:
         subscribe = mqtt5.SubscribePacket(1, [mqtt5.TopicFilter(f, max_qos=self._subscribe_qos) for f in self._filters])
         suback = await self._request(connection, subscribe.write(), mqtt5.SubAckPacket, "SUBACK")
         assert isinstance(suback, mqtt5.SubAckPacket)
@@ -459,16 +469,10 @@ class Mqtt5Session:
         for topic_filter, code in refused:
             log.error(
                 "broker %s refused the subscription to %s: %s",
-                broker.display,
+                self._broker.display,
                 topic_filter,
                 in_words(code),
             )
-        log.info(
-            "connected to %s with MQTT 5 (session %s), subscribed to %s",
-            broker.display,
-            "resumed" if connack.session_present else "new",
-            ", ".join(self._filters),
-        )
 
     async def _request(self, connection: _Connection, data: bytes, answer: type, name: str) -> mqtt5.Packet:
         """Write a packet and wait (with the connect timeout) for the broker's answer of type ``answer``."""

@@ -18,6 +18,8 @@ import pytest
 from paho.mqtt.enums import MQTTProtocolVersion
 
 from ridebuy.devices.panels import panel_topic
+from ridebuy.shared.brokers import parse_broker_url
+from ridebuy.shared.mqtt5_session import Mqtt5Session, PublishRefused
 from tests.api.panel_stack import Subscriber
 from tests.security.clients import V5, V311, Probe
 from tests.security.conftest import REGISTRY, SecuredBroker
@@ -136,3 +138,28 @@ def test_the_api_publishes_panels_on_a_broker_that_binds_client_ids_to_users(
     finally:
         sign.close()
         http.close()
+
+
+def test_the_mqtt5_session_reports_a_refused_publish_and_delivers_the_allowed_one(
+    secured: SecuredBroker, connected: Connect
+) -> None:
+    """The session the API publishes on: the broker's PUBACK 0x87 fails that message's future, in words."""
+    reader = _reader(connected)
+
+    def session_as(username: str) -> Mqtt5Session:
+        url = f"mqtt://{username}:{secured.credentials[username]}@127.0.0.1:{secured.broker.port}"
+        session = Mqtt5Session(parse_broker_url(url), username, (), lambda *_: None, clean_start=True)
+        session.start()
+        assert session.wait_connected(15), f"{username} did not connect"
+        return session
+
+    rack, api = session_as(RACK), session_as(API)
+    try:
+        with pytest.raises(PublishRefused, match="0x87 not authorized"):
+            rack.publish(panel_topic("entree"), b"forged", qos=1, retain=True).result(timeout=10)
+        api.publish(panel_topic("entree"), b"barrier", qos=1).result(timeout=10)
+        assert reader.next_message() == (panel_topic("entree"), b"barrier")
+        assert reader.drain() == []
+    finally:
+        rack.close()
+        api.close()
