@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.api.conftest import Stack, now_ms, time_prefix
+from tests.api.conftest import TOPIC, Stack, now_ms, time_prefix
+from tests.support.mqtt import publish_all
 from tests.support.waiting import wait_until
 
 VISIBLE_WITHIN_S = 10.0
@@ -169,3 +170,28 @@ def test_the_api_stops_cleanly_with_a_stream_open(stack: Stack) -> None:
         assert next_event(events.iter_lines())[0] == "snapshot"
         assert api.stop() == 0  # SIGTERM: graceful shutdown closes the stream, exit status 0
     assert "Application shutdown complete" in api.log()
+
+
+def test_a_fast_stream_reaches_a_listener_coalesced_and_never_drops_it(stack: Stack) -> None:
+    """1,000 changes of one parking in a burst (four times what used to get a listener dropped): the listener gets
+    the parking's latest figures, in far fewer events than changes, and stays connected for what follows."""
+    stack.start_api()
+    start = now_ms() - 2_000
+    burst = [
+        (TOPIC.format("gare-rack", "occupancy"), json.dumps({"ts": start + n, "occupied": 1 + n % 2 if n < 999 else 3}))
+        for n in range(1000)
+    ]  # each message changes the parking; only the last says occupied 3 (free 1)
+    with stack.http.stream("GET", "/v1/stream") as events:
+        lines = events.iter_lines()
+        assert next_event(lines)[0] == "snapshot"
+        publish_all(stack.mosquitto.url, burst)
+        seen: list[dict[str, Any]] = []
+        while not seen or seen[-1]["free"] != 1:
+            event, data = next_event(lines)
+            assert event == "availability"
+            seen.append(data)
+        # At most 50 reads a second: the burst would have to take 10 s to reach the API for 500 events.
+        assert len(seen) < 500
+        stack.publish("gare-rack", "occupancy", {"ts": now_ms(), "occupied": 0})
+        event, data = next_event(lines)
+        assert (event, data["id"], data["free"]) == ("availability", "gare", 4)
