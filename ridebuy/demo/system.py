@@ -392,13 +392,10 @@ class HistoryRunner:
         month = datetime.fromtimestamp(self.end_s, tz).date().replace(day=1)
         path = self.report_dir / f"report-{month:%Y-%m}.pdf"
         partial = path.with_name(path.name + ".part")  # a demo stopped while it renders leaves no broken PDF
-        settings = load_settings(
-            ReportSettings,
-            store_url=self._settings.store_url,
-            store_token=self._settings.store_token,
-            registry=self._settings.registry,
-            log_level=self._settings.log_level,
-        )
+        # The demo's own settings for every one the report reads (store, registry, Ride and Buy assumptions, ...).
+        own = type(self._settings).model_fields
+        given = {name: getattr(self._settings, name) for name in ReportSettings.model_fields if name in own}
+        settings = load_settings(ReportSettings, **given)
         write_report(settings, month, partial, town=town_name(Path(settings.registry)), tz=tz)
         partial.replace(path)
         self.report_path = path
