@@ -48,7 +48,7 @@ class RideAndBuySettings(SettingsBase):
     )
     ride_and_buy_full_pct: Annotated[float, Field(gt=0, le=100)] = Field(
         DEFAULT_ASSUMPTIONS.full_pct,
-        description="Ride and Buy: a parking counts as full from this % of its capacity (dashboards' map and "
+        description="Ride and Buy: a parking counts as full from this percentage of its capacity (dashboards' map and "
         "figures, report)",
     )
 
