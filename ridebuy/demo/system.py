@@ -23,6 +23,7 @@ import uvicorn
 
 from ridebuy.api.app import create_app
 from ridebuy.api.routes.stream import streams_ending
+from ridebuy.api.server_config import scheme, server_config
 from ridebuy.demo.embedded_broker import EmbeddedBroker
 from ridebuy.demo.settings import DemoSettings
 from ridebuy.devices.registry import Registry, load_registry
@@ -136,7 +137,7 @@ class DemoSystem:
         sock = bind_web_socket(self.settings.api_host, self.options.web_port)
         host, port = sock.getsockname()[:2]
         shown_host = f"[{host}]" if ":" in host else host
-        self.web_url = f"http://{shown_host}:{port}/"
+        self.web_url = f"{scheme(self.settings)}://{shown_host}:{port}/"
         self._api = ApiRunner(self.settings, self.registry, self._open_store(), sock)
         self._api.start()
 
@@ -239,9 +240,9 @@ class ApiRunner:
     def __init__(self, settings: DemoSettings, registry: Registry, store: Store, sock: socket.socket) -> None:
         self._sock = sock
         app = create_app(settings, store=store, registry=registry)
-        config = uvicorn.Config(
-            app, log_config=None, log_level="warning", access_log=False, timeout_graceful_shutdown=2, lifespan="on"
-        )
+        # The same server as ``ridebuy api``'s (TLS, header timeout, connection caps, trusted proxies), on the
+        # demo's own socket and quieter.
+        config = server_config(app, settings, log_level="warning", timeout_graceful_shutdown=2, lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread: threading.Thread | None = None
 
