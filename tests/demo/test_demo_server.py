@@ -28,7 +28,9 @@ def _demo(processes: Processes, tmp_path: Path, port: int, env: dict[str, str]) 
 def test_the_demo_serves_https_with_the_apis_certificate(processes: Processes, tmp_path: Path) -> None:
     cert, key = self_signed_certificate(tmp_path, processes)
     port = free_port()
-    demo = _demo(processes, tmp_path, port, {"RIDEBUY_API_SSL_CERTFILE": str(cert), "RIDEBUY_API_SSL_KEYFILE": str(key)})
+    demo = _demo(
+        processes, tmp_path, port, {"RIDEBUY_API_SSL_CERTFILE": str(cert), "RIDEBUY_API_SSL_KEYFILE": str(key)}
+    )
     # The demo's own status line reads the API over HTTPS: its "live" line comes only through it.
     demo.wait_for_log(LIVE, timeout_s=60)
     assert f"https://127.0.0.1:{port}/" in demo.log()  # the banner gives the address as it is
