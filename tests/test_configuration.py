@@ -61,7 +61,13 @@ def test_the_ride_and_buy_assumptions_are_one_group_wherever_a_figure_is_shown()
     from ridebuy.devices.settings import RideAndBuySettings
     from ridebuy.report.settings import ReportSettings
 
-    showing = {ApiSettings, DemoSettings, DashboardBuildSettings, DashboardSettings, ReportSettings}
+    showing: set[type[RideAndBuySettings]] = {
+        ApiSettings,
+        DemoSettings,
+        DashboardBuildSettings,
+        DashboardSettings,
+        ReportSettings,
+    }
     assert {c for c in _settings_classes() if issubclass(c, RideAndBuySettings)} == showing
     for settings_class in showing:
         own = load_settings(settings_class, ride_and_buy_trip_km="6", ride_and_buy_full_pct="70")
