@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
+from markupsafe import escape
 
 from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyAssumptions
 from ridebuy.report.figures import month_figures
@@ -63,6 +64,9 @@ def test_a_trip_twice_as_long_doubles_the_co2_in_the_report(
     longer = _report(processes, filled, tmp_path, "longer", RIDEBUY_RIDE_AND_BUY_TRIP_KM="6")
     assert words("s_co2", co2=words.mass(2 * figures.co2_kg), trips=trips) in longer
     assert "× 6.0 km per trip" in longer  # the assumption stated is the one used
+    own, defaults = (str(escape(words(key))) for key in ("assumptions_own", "assumptions_defaults"))
+    assert own in longer and defaults not in longer  # no longer called the packaged placeholders
+    assert defaults in default
 
 
 def test_the_full_threshold_of_the_report_is_the_setting(filled: Filled, tmp_path: Path, processes: Processes) -> None:
