@@ -12,9 +12,7 @@ from ridebuy.api.context import ApiContext
 from ridebuy.api.panel_publisher import MqttLink, publish_panels_forever
 from ridebuy.api.panels import PanelOut, panel_out
 from ridebuy.api.ride_and_buy_line import RideAndBuyLine
-from ridebuy.api.settings import ApiSettings
 from ridebuy.devices.panels import Panel
-from ridebuy.devices.ride_and_buy import RideAndBuyAssumptions
 from ridebuy.shared.brokers import BrokerAddress
 
 log = logging.getLogger(__name__)
@@ -23,20 +21,12 @@ IDLE_CHECK_S = 5.0
 """How soon a panel with a Ride and Buy line, added by a registry edit, gets its first count."""
 
 
-def assumptions_from(settings: ApiSettings) -> RideAndBuyAssumptions:
-    return RideAndBuyAssumptions(
-        trip_km=settings.ride_and_buy_trip_km,
-        car_share=settings.ride_and_buy_car_share,
-        co2_g_per_km=settings.ride_and_buy_co2_g_per_km,
-    )
-
-
 class PanelService:
     def __init__(self, context: ApiContext) -> None:
         settings = context.settings
         self.context = context
         self.line = RideAndBuyLine(
-            assumptions_from(settings), ZoneInfo(settings.town_timezone), settings.panel_ride_and_buy_refresh_s
+            settings.ride_and_buy_assumptions(), ZoneInfo(settings.town_timezone), settings.panel_ride_and_buy_refresh_s
         )
         self.link = MqttLink()
         """The live-state subscription's connection (api.live_subscription fills it): the panels go out on it."""

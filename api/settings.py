@@ -9,13 +9,14 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ridebuy.api.open_data.settings import OpenDataSettings
-from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS
-from ridebuy.devices.settings import MessageLimitsSettings, RegistrySettings
+from ridebuy.devices.settings import MessageLimitsSettings, RegistrySettings, RideAndBuySettings
 from ridebuy.shared.settings import NOT_A_FLAG, BrokerSettings
 from ridebuy.store.settings import StoreSettings
 
 
-class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimitsSettings, OpenDataSettings):
+class ApiSettings(
+    BrokerSettings, StoreSettings, RegistrySettings, MessageLimitsSettings, RideAndBuySettings, OpenDataSettings
+):
     api_host: str = Field("127.0.0.1", description="address the API listens on")
     api_token: SecretStr | None = Field(
         None, description="admin token for /v1/admin endpoints (environment only)", json_schema_extra=NOT_A_FLAG
@@ -79,19 +80,6 @@ class ApiSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLimits
     panel_ride_and_buy_refresh_s: Annotated[float, Field(ge=1, le=86_400)] = Field(
         300.0, description="how often the API recounts this month's passages for the panels' Ride and Buy line"
     )
-    ride_and_buy_trip_km: Annotated[float, Field(ge=0, le=1000)] = Field(
-        DEFAULT_ASSUMPTIONS.trip_km,
-        description="Ride and Buy estimate: average length of a cycle trip to or from the centre, km",
-    )
-    ride_and_buy_car_share: Annotated[float, Field(ge=0, le=1)] = Field(
-        DEFAULT_ASSUMPTIONS.car_share,
-        description="Ride and Buy estimate: share of cycle trips that would otherwise be made by car (0..1)",
-    )
-    ride_and_buy_co2_g_per_km: Annotated[float, Field(ge=0, le=10_000)] = Field(
-        DEFAULT_ASSUMPTIONS.co2_g_per_km,
-        description="Ride and Buy estimate: g CO2 per km of the car trip avoided",
-    )
-
     town_name: str = Field(
         "Hannut", min_length=1, max_length=80, description="the town's name, shown in the web page's title"
     )

@@ -3,10 +3,11 @@
 ``build`` writes the dashboard files Grafana's provisioning reads (docker-compose.yml runs it before Grafana);
 ``push`` uploads the data source and the dashboards to an existing Grafana. Both build the dashboards from the
 models, the texts table and the registry at that moment, so the map's places and the names in legends follow the
-registry. The Grafana URL and token are settings (``RIDEBUY_GRAFANA_URL``, ``RIDEBUY_GRAFANA_TOKEN``; the
-environment is better than a flag for the token: command lines are visible to other users of the machine). The
-InfluxDB is the store's (``--store-url``/``--store-token``); ``--grafana-influx-url`` says how Grafana reaches it
-when its host differs.
+registry, and with the town's Ride and Buy assumptions (``RIDEBUY_RIDE_AND_BUY_*``) as the variables' defaults and
+the map's full threshold. The Grafana URL and token are settings (``RIDEBUY_GRAFANA_URL``,
+``RIDEBUY_GRAFANA_TOKEN``; the environment is better than a flag for the token: command lines are visible to other
+users of the machine). The InfluxDB is the store's (``--store-url``/``--store-token``); ``--grafana-influx-url``
+says how Grafana reaches it when its host differs.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _build(settings: DashboardBuildSettings) -> list[dict[str, Any]]:
     from ridebuy.dashboards.build import build_dashboards
     from ridebuy.devices.registry import load_registry
 
-    return build_dashboards(settings.language, load_registry(settings.registry))
+    return build_dashboards(settings.language, load_registry(settings.registry), settings.ride_and_buy_assumptions())
 
 
 def run_build(args: argparse.Namespace, settings: DashboardBuildSettings) -> int:

@@ -1,17 +1,18 @@
-"""Settings of ``ridebuy dashboards``: the language and registry they are built for, the Grafana to push to and
-the store whose InfluxDB it reads."""
+"""Settings of ``ridebuy dashboards``: the language, registry and Ride and Buy assumptions they are built for,
+the Grafana to push to and the store whose InfluxDB it reads."""
 
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from ridebuy.devices.settings import RegistrySettings
+from ridebuy.devices.settings import RegistrySettings, RideAndBuySettings
 from ridebuy.shared.settings import LanguageSettings
 from ridebuy.store.settings import StoreSettings
 
 
-class DashboardBuildSettings(RegistrySettings, LanguageSettings):
-    """``ridebuy dashboards build``: the map's places and the names come from the registry."""
+class DashboardBuildSettings(RegistrySettings, LanguageSettings, RideAndBuySettings):
+    """``ridebuy dashboards build``: the map's places and the names come from the registry, the Ride and Buy
+    variables' defaults and the map's full threshold from the assumptions."""
 
 
 class DashboardSettings(StoreSettings, DashboardBuildSettings):

@@ -7,7 +7,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ridebuy.devices.registry import load_registry
-from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyAssumptions
 from ridebuy.report.figures import MonthFigures, month_figures
 from ridebuy.report.period import month_period
 from ridebuy.report.render import Context, render_html, write_pdf
@@ -27,16 +26,16 @@ def write_report(
     *,
     town: str,
     tz: ZoneInfo,
-    assumptions: RideAndBuyAssumptions = DEFAULT_ASSUMPTIONS,
     now: datetime | None = None,
 ) -> MonthFigures:
-    """Write the report of ``month`` to ``out`` (PDF or HTML by its suffix); return its figures."""
+    """Write the report of ``month`` to ``out`` (PDF or HTML by its suffix), with the settings' Ride and Buy
+    assumptions; return its figures."""
     registry = load_registry(settings.registry)
     period = month_period(month, tz, now)
     token = settings.store_token.get_secret_value() if settings.store_token else None
     store = open_store(settings.store_url, token)
     try:
-        figures = month_figures(store, registry, period, assumptions)
+        figures = month_figures(store, registry, period, settings.ride_and_buy_assumptions())
     finally:
         store.close()
     html = render_html(figures, Context(town, store_kind(settings.store_url), settings.language), now)

@@ -1,7 +1,8 @@
 """``ridebuy report --month YYYY-MM --out FILE.pdf|FILE.html``: the monthly report for the council.
 
 Reads the store (InfluxDB or SQLite, ``--store-url``) through its read interface, the registry for the names, and
-:mod:`devices.ride_and_buy` for the assumptions; writes a PDF or an HTML file, as the name of ``--out`` says.
+the Ride and Buy assumptions from the settings (``RIDEBUY_RIDE_AND_BUY_*``, the same as the display panels' and the
+dashboards'); writes a PDF or an HTML file, as the name of ``--out`` says.
 """
 
 from __future__ import annotations

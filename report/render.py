@@ -12,6 +12,7 @@ from typing import Any, Literal
 import jinja2
 import yaml
 
+from ridebuy.devices.ride_and_buy import DEFAULT_ASSUMPTIONS, RideAndBuyAssumptions
 from ridebuy.report import charts
 from ridebuy.report.figures import MonthFigures
 
@@ -200,10 +201,17 @@ def render_html(figures: MonthFigures, context: Context, now: datetime | None = 
             car_share=w.number(a.car_share, 2),
             co2_g_per_km=w.number(a.co2_g_per_km),
             full_pct=w.number(a.full_pct),
+            origin=w("assumptions_defaults" if _default_estimate(a) else "assumptions_own"),
         ),
         generated=w("generated", date=w.day((now or datetime.now(UTC)).astimezone(period.tz).date())),
         full_rows=full_rows,
     )
+
+
+def _default_estimate(assumptions: RideAndBuyAssumptions) -> bool:
+    """Whether the CO2 estimate uses the packaged placeholders (the report then says so) or the town's own values."""
+    fields = ("trip_km", "car_share", "co2_g_per_km")
+    return all(getattr(assumptions, name) == getattr(DEFAULT_ASSUMPTIONS, name) for name in fields)
 
 
 def write_pdf(html: str, path: Path) -> None:

@@ -51,6 +51,31 @@ def test_bad_setting_names_itself(overrides: dict[str, object], named: str) -> N
         load_settings(IngestSettings, **overrides)
 
 
+def test_the_ride_and_buy_assumptions_are_one_group_wherever_a_figure_is_shown() -> None:
+    """The display panels (api, demo), the dashboards (build, push) and the report read the same settings group, so
+    one town's assumptions give the same CO2 figure in all three (the commands themselves: tests/report,
+    tests/dashboards)."""
+    from ridebuy.api.settings import ApiSettings
+    from ridebuy.dashboards.settings import DashboardBuildSettings, DashboardSettings
+    from ridebuy.demo.settings import DemoSettings
+    from ridebuy.devices.settings import RideAndBuySettings
+    from ridebuy.report.settings import ReportSettings
+
+    showing: set[type[RideAndBuySettings]] = {
+        ApiSettings,
+        DemoSettings,
+        DashboardBuildSettings,
+        DashboardSettings,
+        ReportSettings,
+    }
+    assert {c for c in _settings_classes() if issubclass(c, RideAndBuySettings)} == showing
+    for settings_class in showing:
+        own = load_settings(settings_class, ride_and_buy_trip_km="6", ride_and_buy_full_pct="70")
+        assert own.ride_and_buy_assumptions().trip_km == 6 and own.ride_and_buy_assumptions().full_pct == 70
+    with pytest.raises(SettingsError, match=r"RIDEBUY_RIDE_AND_BUY_CAR_SHARE \(--ride-and-buy-car-share\)"):
+        load_settings(ReportSettings, ride_and_buy_car_share="1.5")
+
+
 def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RIDEBUY_BATCH_SIZE", "123")
     assert load_settings(IngestSettings).batch_size == 123

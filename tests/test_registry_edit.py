@@ -7,11 +7,12 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 import yaml
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 import ridebuy.devices.registry.edit as registry_edit
 from ridebuy.devices.registry import Device, load_registry, sample_registry_path
@@ -27,6 +28,7 @@ from ridebuy.devices.registry.edit import (
 )
 from tests.devices.helpers import SMALL
 from tests.support.processes import Processes
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -185,6 +187,53 @@ def test_concurrent_writers_never_lose_an_edit(small: Path) -> None:
     ids = {d.id for d in load_registry(small).devices}
     assert {f"c-{n}-{i}" for n in range(8) for i in range(5)} <= ids
     assert len(ids) == before + 40
+
+
+def test_an_edit_waits_on_while_other_edits_complete(
+    small: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A queue of edits may hold the lock far longer than LOCK_TIMEOUT_S in all (40 edits of a 1,000-device registry
+    take a minute): the edit at its end waits on as long as the others complete, and is made."""
+    monkeypatch.setattr(registry_edit, "LOCK_TIMEOUT_S", 2.0)
+    caplog.set_level("INFO", logger=registry_edit.__name__)
+    rounds_waited = 2
+    text = small.read_text()
+    edit_returned = threading.Event()
+
+    def waited_rounds() -> int:
+        return caplog.text.count("waiting on")
+
+    def queue_of_edits() -> None:
+        """Holds the lock through ``rounds_waited`` timeouts of the waiting edit, completing an edit (a new file
+        replacing the old, as every edit does) every few milliseconds."""
+        with FileLock(lock_path(small)):
+            while waited_rounds() < rounds_waited and not edit_returned.is_set():
+                replacement = small.with_name("replacement.yaml")
+                replacement.write_text(text)
+                replacement.replace(small)
+                time.sleep(0.01)
+
+    holder = threading.Thread(target=queue_of_edits)
+    holder.start()
+    wait_until(lambda: lock_is_held(small), timeout_s=30, what="the queue of edits to hold the lock")
+    try:
+        adopt_device(small, device_from_entry({"id": "late", "kind": "counter", "counter": "centre-north"}))
+    finally:
+        edit_returned.set()
+        holder.join()
+    assert waited_rounds() >= rounds_waited
+    assert "late" in load_registry(small).device_by_id
+
+
+def lock_is_held(path: Path) -> bool:
+    """Whether someone holds the registry's lock now (else it is taken and released at once)."""
+    lock = FileLock(lock_path(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return True
+    lock.release()
+    return False
 
 
 def test_a_held_lock_makes_the_edit_wait_then_give_up(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:

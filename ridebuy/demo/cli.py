@@ -115,6 +115,7 @@ def _quiet_logging(settings: DemoSettings, console: Console) -> None:
 
 def run_demo(args: argparse.Namespace, settings: DemoSettings) -> int:
     # Imported here: building the command line must stay quick for every other sub-command.
+    from ridebuy.api.server_config import tls_problem
     from ridebuy.demo.embedded_broker import EmbeddedBrokerError
     from ridebuy.demo.places import demo_db_path
     from ridebuy.demo.status_line import StatusLine
@@ -122,6 +123,10 @@ def run_demo(args: argparse.Namespace, settings: DemoSettings) -> int:
 
     console = Console(soft_wrap=True)
     _quiet_logging(settings, console)
+    problem = tls_problem(settings)
+    if problem:  # a bad setting: said like ``ridebuy api`` says it, before anything starts
+        console.print(f"ridebuy demo: {problem}", style="red")
+        return 2
     explicit = settings.model_fields_set
     options = DemoOptions(
         speed=args.speed,

@@ -23,6 +23,7 @@ import uvicorn
 
 from ridebuy.api.app import create_app
 from ridebuy.api.routes.stream import streams_ending
+from ridebuy.api.server_config import scheme, server_config
 from ridebuy.demo.embedded_broker import EmbeddedBroker
 from ridebuy.demo.settings import DemoSettings
 from ridebuy.devices.registry import Registry, load_registry
@@ -136,7 +137,7 @@ class DemoSystem:
         sock = bind_web_socket(self.settings.api_host, self.options.web_port)
         host, port = sock.getsockname()[:2]
         shown_host = f"[{host}]" if ":" in host else host
-        self.web_url = f"http://{shown_host}:{port}/"
+        self.web_url = f"{scheme(self.settings)}://{shown_host}:{port}/"
         self._api = ApiRunner(self.settings, self.registry, self._open_store(), sock)
         self._api.start()
 
@@ -239,9 +240,9 @@ class ApiRunner:
     def __init__(self, settings: DemoSettings, registry: Registry, store: Store, sock: socket.socket) -> None:
         self._sock = sock
         app = create_app(settings, store=store, registry=registry)
-        config = uvicorn.Config(
-            app, log_config=None, log_level="warning", access_log=False, timeout_graceful_shutdown=2, lifespan="on"
-        )
+        # The same server as ``ridebuy api``'s (TLS, header timeout, connection caps, trusted proxies), on the
+        # demo's own socket and quieter.
+        config = server_config(app, settings, log_level="warning", timeout_graceful_shutdown=2, lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread: threading.Thread | None = None
 
@@ -392,13 +393,10 @@ class HistoryRunner:
         month = datetime.fromtimestamp(self.end_s, tz).date().replace(day=1)
         path = self.report_dir / f"report-{month:%Y-%m}.pdf"
         partial = path.with_name(path.name + ".part")  # a demo stopped while it renders leaves no broken PDF
-        settings = load_settings(
-            ReportSettings,
-            store_url=self._settings.store_url,
-            store_token=self._settings.store_token,
-            registry=self._settings.registry,
-            log_level=self._settings.log_level,
-        )
+        # The demo's own settings for every one the report reads (store, registry, Ride and Buy assumptions, ...).
+        own = type(self._settings).model_fields
+        given = {name: getattr(self._settings, name) for name in ReportSettings.model_fields if name in own}
+        settings = load_settings(ReportSettings, **given)
         write_report(settings, month, partial, town=town_name(Path(settings.registry)), tz=tz)
         partial.replace(path)
         self.report_path = path

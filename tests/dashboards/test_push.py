@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,8 @@ from ridebuy.cli import main
 from ridebuy.dashboards.build import build_dashboards
 from ridebuy.dashboards.catalogue import DATASOURCE_UID, FOLDER_UID
 from tests.dashboards.grafana_peer import GrafanaPeer
+from tests.dashboards.test_build import OWN_ASSUMPTIONS, assert_built_with_own_assumptions
+from tests.support.processes import Processes
 
 TOKEN = "glsa_test_token"
 STORE = ["--store-url", "influxdb://influx.internal:8086/ridebuy", "--store-token", "influx-secret"]
@@ -109,3 +112,12 @@ def test_bad_language_is_a_usage_error(grafana: GrafanaPeer, capsys: pytest.Capt
     assert _push(grafana, "--language", "de") == 2
     assert "RIDEBUY_LANGUAGE" in capsys.readouterr().err
     assert grafana.dashboards == {}
+
+
+def test_push_takes_the_towns_ride_and_buy_assumptions(grafana: GrafanaPeer, processes: Processes) -> None:
+    env = {**os.environ, **OWN_ASSUMPTIONS, "RIDEBUY_GRAFANA_TOKEN": TOKEN}
+    result = processes.ridebuy(
+        "dashboards", "push", "--grafana-url", grafana.url, *STORE, "--ride-and-buy-full-pct", "70", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert_built_with_own_assumptions(grafana.dashboards)

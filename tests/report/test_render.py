@@ -80,8 +80,12 @@ def test_every_pdf_page_has_content_and_the_figures(
         assert words.number(figure).replace("\u202f", " ") in first_page.replace("\u202f", " ")
     assert words.mass(figures.co2_kg).replace("\u00a0", " ").replace("\u202f", " ") in first_page.replace("\u202f", " ")
     # The assumptions are stated, with their values, and the sources under the charts.
-    assumptions = words("assumptions_text", trip_km="3,0", car_share="0,50", co2_g_per_km="170", full_pct="85")
+    defaults = words("assumptions_defaults")
+    assumptions = words(
+        "assumptions_text", trip_km="3,0", car_share="0,50", co2_g_per_km="170", full_pct="85", origin=defaults
+    )
     assert assumptions[:60] in text
+    assert defaults[:40] in text  # the packaged values are called placeholders
     # (Each chart also carries it, drawn into the image.)
     assert text.count(words("source", town="Hannut", store="SQLite", start="", end="", tz="")[:12]) >= 2
     assert figures.offline[0].device_id in text
