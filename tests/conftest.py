@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ridebuy.shared.mqtt5_session import Mqtt5Session
 from tests.devices.helpers import SMALL
 from tests.support.processes import Processes, RidebuyProcess
 from tests.support.registries import write_registry
@@ -64,6 +65,15 @@ def _processes_only_in_integration_tests(request: pytest.FixtureRequest, monkeyp
         )
 
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+
+
+@pytest.fixture
+def sessions() -> Iterator[list[Mqtt5Session]]:
+    """MQTT 5 sessions a test opens (it appends them here), closed at its end."""
+    opened: list[Mqtt5Session] = []
+    yield opened
+    for session in opened:
+        session.close(2.0)
 
 
 @pytest.fixture

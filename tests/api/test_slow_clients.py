@@ -8,7 +8,6 @@ ordinary clients from 127.0.0.2 (another address of the loopback network on Linu
 from __future__ import annotations
 
 import resource
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 from tests.support.ports import free_port
 from tests.support.processes import RIDEBUY, RidebuyProcess
 from tests.support.servers import Mosquitto
+from tests.support.sockets import closed_by_server, held_connection
 from tests.support.waiting import wait_until
 
 OPEN_FILES = 256
@@ -89,29 +89,13 @@ def _get(port: int, path: str) -> int:
         return 0
 
 
-def _slow_client(port: int) -> socket.socket | None:
-    """A connection that starts a request and never finishes its headers (slowloris)."""
-    try:
-        connection = socket.create_connection(("127.0.0.1", port), timeout=5)
-        connection.sendall(b"GET /v1/parkings HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n")
-    except OSError:
-        return None
-    return connection
-
-
-def _closed_by_server(connection: socket.socket) -> bool:
-    connection.setblocking(False)
-    try:
-        return connection.recv(1024) == b""
-    except BlockingIOError:
-        return False
-    except OSError:  # reset: closed too
-        return True
-
-
 def test_slow_clients_neither_stay_nor_starve_others(api: tuple[LimitedApi, int]) -> None:
     process, port = api
-    slow = [c for c in (_slow_client(port) for _ in range(SLOW_CONNECTIONS)) if c is not None]
+    slow = [
+        c
+        for c in (held_connection(port, "/v1/parkings", "X-Slow: 1\r\n") for _ in range(SLOW_CONNECTIONS))
+        if c is not None
+    ]
     opened = time.monotonic()
     try:
         statuses = [_get(port, path) for path in ("/healthz", "/v1/parkings", "/v1/counters") * 10]
@@ -119,7 +103,7 @@ def test_slow_clients_neither_stay_nor_starve_others(api: tuple[LimitedApi, int]
             f"ordinary requests failed while slow clients were connected: {statuses}"
         )
         wait_until(
-            lambda: all(_closed_by_server(c) for c in slow),
+            lambda: all(closed_by_server(c) for c in slow),
             timeout_s=HEADER_TIMEOUT_S + 5,
             what="the server to close every connection without complete headers",
         )

@@ -3,7 +3,6 @@ its connection caps (the settings of ``ridebuy api`` that shape the server, whic
 
 from __future__ import annotations
 
-import socket
 import ssl
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from tests.demo.test_demo_process import LIVE
 from tests.support.certificates import self_signed_certificate
 from tests.support.ports import free_port
 from tests.support.processes import Processes, RidebuyProcess
+from tests.support.sockets import closed_by_server, held_connection
 from tests.support.waiting import wait_until
 
 PER_CLIENT = 4
@@ -53,26 +53,6 @@ def test_a_bad_key_stops_the_demo_with_a_sentence(processes: Processes, tmp_path
     assert "RIDEBUY_API_SSL_KEYFILE" in demo.log() and "Traceback" not in demo.log()
 
 
-def _held_connection(port: int) -> socket.socket | None:
-    """A connection from 127.0.0.1 that starts a request and waits (its headers never complete)."""
-    try:
-        connection = socket.create_connection(("127.0.0.1", port), timeout=5)
-        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-    except OSError:
-        return None
-    return connection
-
-
-def _closed_by_server(connection: socket.socket) -> bool:
-    connection.settimeout(5)
-    try:
-        return connection.recv(1024) == b""
-    except TimeoutError:
-        return False
-    except OSError:  # reset: closed too
-        return True
-
-
 def _healthz_from(address: str, port: int) -> int:
     try:
         with httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=5) as client:
@@ -91,10 +71,10 @@ def test_the_demo_caps_the_connections_of_one_client(processes: Processes, tmp_p
     }
     demo = _demo(processes, tmp_path, port, env)
     wait_until(lambda: _healthz_from("127.0.0.2", port) == 200, timeout_s=60, what="the demo's API")
-    held = [c for c in (_held_connection(port) for _ in range(PER_CLIENT + 2)) if c is not None]
+    held = [c for c in (held_connection(port) for _ in range(PER_CLIENT + 2)) if c is not None]
     try:
         # The demo's status line holds one connection from 127.0.0.1 too: at most PER_CLIENT stay open in all.
-        closed = [c for c in held if _closed_by_server(c)]
+        closed = [c for c in held if closed_by_server(c, wait_s=5)]
         assert len(held) - len(closed) <= PER_CLIENT and len(closed) >= 2
         demo.wait_for_log(f"{PER_CLIENT} connections open from 127.0.0.1", timeout_s=30)
         assert _healthz_from("127.0.0.2", port) == 200  # another client is served meanwhile

@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,14 +55,6 @@ def messages(count: int, start: int = 0) -> list[tuple[str, bytes]]:
     """Distinct messages of varied sizes (so packet boundaries fall everywhere)."""
     return [(TOPIC.format(f"dev-{n % 7}"), (f'{{"n": {n}, "pad": "' + "x" * (n % 37) + '"}').encode()) for n in
             range(start, start + count)]  # fmt: skip
-
-
-@pytest.fixture
-def sessions() -> Iterator[list[Mqtt5Session]]:
-    opened: list[Mqtt5Session] = []
-    yield opened
-    for session in opened:
-        session.close(2.0)
 
 
 def open_mqtt5(url: str, inbox: Inbox, opened: list[Mqtt5Session], client_id: str = "test-ingest") -> Mqtt5Session:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from tests.support.waiting import wait_until
 
 FILTERS = ("ridebuy/v1/devices/+/+",)
 TOPIC = "ridebuy/v1/panels/test"
-
-
-@pytest.fixture
-def sessions() -> Iterator[list[Mqtt5Session]]:
-    opened: list[Mqtt5Session] = []
-    yield opened
-    for session in opened:
-        session.close(2.0)
 
 
 def connected_session(url: str, opened: list[Mqtt5Session], client_id: str = "api-test") -> Mqtt5Session:
