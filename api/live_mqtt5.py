@@ -52,7 +52,9 @@ async def listen_mqtt5(
     """Fold the stream into ``live`` until cancelled. Returns only if the broker does not speak MQTT 5: the reason,
     for the caller to fall back on MQTT 3.1.1."""
     loop = asyncio.get_running_loop()
-    folder = BatchFolder(live.handle_message, loop, clock_ns)
+    # A backlog too long to keep is dropped and the live state read again from the store: what on_connect asks for
+    # after a reconnection (the app's resync), for the same reason (messages this process did not fold).
+    folder = BatchFolder(live.handle_message, loop, clock_ns, on_overflow=on_connect)
     refused: asyncio.Future[str] = loop.create_future()
     session: Mqtt5Session | None = None
 

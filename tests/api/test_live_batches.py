@@ -60,3 +60,33 @@ def test_the_event_loop_serves_others_between_slices() -> None:
     # With a zero-length slice, the fold yields after every CHECK_EVERY messages: others ran in between.
     assert any(0 < count < 1000 for count in seen)
     assert all(count % CHECK_EVERY == 0 for count in seen)
+
+
+def test_a_backlog_past_its_bound_is_dropped_and_a_resync_asked_for() -> None:
+    """An API far behind a QoS 0 stream must not grow without end: it drops the queue and reads the store again."""
+    folded: list[bytes] = []
+    resyncs: list[int] = []
+
+    async def scenario() -> BatchFolder:
+        folder = BatchFolder(
+            lambda topic, payload, now_ns: folded.append(payload),
+            asyncio.get_running_loop(),
+            max_backlog=100,
+            on_overflow=lambda: resyncs.append(len(folded)),
+        )
+        for n in range(250):  # the loop does not run meanwhile: 100 queued, then full
+            folder.put("t", b"%d" % n)
+        assert folder.backlog == 100
+        task = asyncio.create_task(folder.run())
+        while not resyncs:
+            await asyncio.sleep(0.001)
+        for n in range(250, 260):  # queued again once dropped
+            folder.put("t", b"%d" % n)
+        while len(folded) < 10:
+            await asyncio.sleep(0.001)
+        task.cancel()
+        return folder
+
+    folder = asyncio.run(scenario())
+    assert resyncs == [0] and folder.overflows == 1
+    assert folded == [b"%d" % n for n in range(250, 260)]
