@@ -1,6 +1,7 @@
 """The live-state subscription on aiomqtt (paho), for brokers that speak MQTT 3.1.1 only (``?protocol=3.1.1``, the
 demo's embedded amqtt): clean session, QoS 1, reconnecting for ever (aiomqtt's reconnection guide: connect,
-subscribe, iterate; on ``MqttError`` wait a jittered, growing delay and start again)."""
+subscribe, iterate; on ``MqttError`` wait a jittered, growing delay and start again). MQTT 5 brokers are served
+by api.live_mqtt5; api.live_subscription calls this one only for MQTT 3.1.1."""
 
 from __future__ import annotations
 
@@ -10,9 +11,6 @@ from collections.abc import Callable
 
 import aiomqtt
 import anyio
-from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
 from ridebuy.api.live_link import Publisher, PublishFailed, note_connected
 from ridebuy.api.live_state import LiveState
@@ -25,19 +23,14 @@ log = logging.getLogger(__name__)
 
 
 class AiomqttPublisher:
-    """:class:`~ridebuy.api.live_link.Publisher` on a connected aiomqtt client."""
+    """:class:`~ridebuy.api.live_link.Publisher` on a connected MQTT 3.1.1 aiomqtt client (no message expiry)."""
 
-    def __init__(self, client: aiomqtt.Client, mqtt_v5: bool) -> None:
+    def __init__(self, client: aiomqtt.Client) -> None:
         self._client = client
-        self._mqtt_v5 = mqtt_v5
 
     async def publish(self, topic: str, payload: bytes, *, retain: bool, expiry_s: int | None) -> None:
-        properties = None
-        if expiry_s is not None and self._mqtt_v5:
-            properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-            properties.MessageExpiryInterval = expiry_s
         try:
-            await self._client.publish(topic, payload, qos=1, retain=retain, properties=properties)
+            await self._client.publish(topic, payload, qos=1, retain=retain)
         except aiomqtt.MqttError as exc:
             raise PublishFailed(str(exc)) from exc
 
@@ -60,10 +53,8 @@ async def listen_aiomqtt(
                 username=broker.username,
                 password=broker.password,
                 identifier=identifier,
-                protocol=aiomqtt.ProtocolVersion.V5 if broker.mqtt_v5 else aiomqtt.ProtocolVersion.V311,
-                # No session kept either way: MQTT 5's clean start (session expiry 0), 3.1.1's clean session.
-                clean_session=None if broker.mqtt_v5 else True,
-                clean_start=True if broker.mqtt_v5 else MQTT_CLEAN_START_FIRST_ONLY,  # 3.1.1 has no clean start
+                protocol=aiomqtt.ProtocolVersion.V311,
+                clean_session=True,  # no session kept
                 tls_context=ssl.create_default_context() if broker.tls else None,
                 keepalive=30,
             ) as client:
@@ -73,7 +64,7 @@ async def listen_aiomqtt(
                 if on_connect is not None:
                     on_connect()
                 if on_client is not None:
-                    on_client(AiomqttPublisher(client, broker.mqtt_v5))
+                    on_client(AiomqttPublisher(client))
                 log.info("live state subscribed to %s on %s", ", ".join(ALL_SUBSCRIPTIONS), broker.display)
                 async for message in client.messages:
                     payload = message.payload
