@@ -26,6 +26,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from ridebuy.shared.backoff import Backoff
 from ridebuy.shared.brokers import BrokerAddress
+from ridebuy.shared.mqtt5_session import RECEIVE_MAXIMUM, SESSION_EXPIRY_S
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ class MqttListener:
         client_id: str,
         topic_filters: tuple[str, ...],
         on_message: OnMessage,
-        receive_maximum: int = 10_000,
-        session_expiry_s: int = 7 * 86_400,
+        receive_maximum: int = RECEIVE_MAXIMUM,
+        session_expiry_s: int = SESSION_EXPIRY_S,
         mqtt_v5: bool | None = None,
     ) -> None:
         self._broker = broker

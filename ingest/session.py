@@ -13,7 +13,13 @@ from typing import Protocol
 
 from ridebuy.ingest.paho_session import MqttListener
 from ridebuy.shared.brokers import BrokerAddress
-from ridebuy.shared.mqtt5_session import CONNECT_TIMEOUT_S, Mqtt5Session, OnMessage
+from ridebuy.shared.mqtt5_session import (
+    CONNECT_TIMEOUT_S,
+    RECEIVE_MAXIMUM,
+    SESSION_EXPIRY_S,
+    Mqtt5Session,
+    OnMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +151,8 @@ def open_session(
     client_id: str,
     topic_filters: tuple[str, ...],
     on_message: OnMessage,
-    receive_maximum: int = 10_000,
-    session_expiry_s: int = 7 * 86_400,
+    receive_maximum: int = RECEIVE_MAXIMUM,
+    session_expiry_s: int = SESSION_EXPIRY_S,
     connect_timeout_s: float = CONNECT_TIMEOUT_S,
 ) -> MqttSession:
     """The session for ``broker``: MQTT 3.1.1 on paho when the URL says so, else MQTT 5 with fallback."""

@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from ridebuy.devices.settings import MessageLimitsSettings, RegistrySettings
+from ridebuy.shared.mqtt5_session import RECEIVE_MAXIMUM, SESSION_EXPIRY_S
 from ridebuy.shared.settings import BrokerSettings
 from ridebuy.store.settings import StoreSettings
 
@@ -24,10 +25,11 @@ class IngestSettings(BrokerSettings, StoreSettings, RegistrySettings, MessageLim
         "subscription); availability (only availability points, from the whole stream)",
     )
     session_expiry_s: Annotated[int, Field(ge=60)] = Field(
-        7 * 86_400, description="how long the broker keeps the ingest's session and queue while it is away"
+        SESSION_EXPIRY_S, description="how long the broker keeps the ingest's session and queue while it is away"
     )
     receive_maximum: Annotated[int, Field(ge=1, le=65_535)] = Field(
-        10_000, description="unacknowledged QoS 1 messages the broker may send at once (MQTT 5 Receive Maximum)"
+        RECEIVE_MAXIMUM,
+        description="unacknowledged QoS 1 messages the broker may send at once (MQTT 5 Receive Maximum)",
     )
     batch_size: Annotated[int, Field(ge=1, le=100_000)] = Field(5_000, description="points per store write, at most")
     batch_interval_ms: Annotated[int, Field(ge=1, le=60_000)] = Field(

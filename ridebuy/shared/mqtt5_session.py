@@ -42,6 +42,10 @@ OnMessage = Callable[[str, bytes, int, int, int, int], None]
 """``on_message(topic, payload, packet_id, qos, generation, received_ns)``, called on the session's thread."""
 
 KEEPALIVE_S = 30
+RECEIVE_MAXIMUM = 10_000
+"""Unacknowledged QoS 1 messages the broker may send at once: more than a batch, since acks wait for storage."""
+SESSION_EXPIRY_S = 7 * 86_400
+"""How long the broker keeps a persistent session (and queues for it) while its client is away."""
 CONNECT_TIMEOUT_S = 10.0
 """TCP (and TLS) connection, CONNECT to CONNACK, SUBSCRIBE to SUBACK: each gives up after this long."""
 TAKEOVER_BACKOFF = (5.0, 300.0)
@@ -159,8 +163,8 @@ class Mqtt5Session:
         client_id: str,
         topic_filters: tuple[str, ...],
         on_message: OnMessage,
-        receive_maximum: int = 10_000,
-        session_expiry_s: int = 7 * 86_400,
+        receive_maximum: int = RECEIVE_MAXIMUM,
+        session_expiry_s: int = SESSION_EXPIRY_S,
         *,
         keepalive_s: int = KEEPALIVE_S,
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
